@@ -1,0 +1,3 @@
+from carecoord.cli import main
+
+raise SystemExit(main())
