@@ -1,0 +1,293 @@
+"""Opening the store: SQLite by default, PostgreSQL for several workstations.
+
+Everything the rest of the app knows about connections lives here: URL resolution, SQLite
+pragmas (WAL, foreign keys, busy timeout, BEGIN IMMEDIATE), schema checks and upgrades with a
+backup first. Failures become ``DatabaseError`` subclasses whose message a user can read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+APP_NAME = "CareCoord"
+ENV_URL = "CARECOORD_DATABASE_URL"
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+# Any 64-bit constant: the PostgreSQL advisory lock that serialises schema upgrades.
+UPGRADE_LOCK_KEY = 0x0CA2EC00D
+
+
+class DatabaseError(Exception):
+    """A store problem explained for a user (no traceback, no driver jargon first)."""
+
+
+class DatabaseUnreachable(DatabaseError):
+    pass
+
+
+class NotADatabase(DatabaseError):
+    pass
+
+
+class SchemaTooNew(DatabaseError):
+    pass
+
+
+class SchemaOutdated(DatabaseError):
+    pass
+
+
+def default_data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{default_data_dir() / 'carecoord.db'}"
+
+
+def resolve_database_url(explicit: str | None = None) -> str:
+    """Command line first, then the environment, then the embedded default."""
+    url = explicit or os.environ.get(ENV_URL) or default_database_url()
+    return normalise_url(url)
+
+
+def normalise_url(url: str) -> str:
+    """Accept the forms people paste (postgres://, postgresql://) and use psycopg 3."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseError(
+            f"“{url}” is not a database address. Use sqlite:///path/to/file.db or "
+            "postgresql://user@host:5432/database."
+        ) from exc
+    backend = parsed.get_backend_name()
+    if backend in {"postgres", "postgresql"}:
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    elif backend != "sqlite":
+        raise DatabaseError(f"CareCoord works with SQLite or PostgreSQL, not “{backend}”.")
+    return parsed.render_as_string(hide_password=False)
+
+
+def describe_url(url: str) -> str:
+    """Where the data lives, for the status bar and messages (never the password)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return f"SQLite file {parsed.database}"
+    return f"PostgreSQL {parsed.host or 'localhost'}:{parsed.port or 5432}/{parsed.database}"
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        # Let SQLAlchemy's "begin" event issue BEGIN itself, so it can be IMMEDIATE.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):  # type: ignore[no-untyped-def]
+        # Writers take the lock at the start and wait for each other instead of failing
+        # half-way through a transaction (DESIGN.md, "SQLite with several processes").
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@dataclass(frozen=True)
+class SchemaState:
+    current: str | None  # None: empty database
+    head: str
+    known: bool  # the current revision is one this app knows
+
+    @property
+    def is_empty(self) -> bool:
+        return self.current is None
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.current == self.head
+
+
+class Database:
+    """An open store: engine, session factory and schema management."""
+
+    def __init__(self, url: str, *, pg_schema: str | None = None) -> None:
+        self.url = normalise_url(url)
+        parsed = make_url(self.url)
+        self.dialect = parsed.get_backend_name()
+        self.pg_schema = pg_schema
+        if self.dialect == "sqlite":
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            self.engine = create_engine(
+                self.url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+            )
+            _configure_sqlite(self.engine)
+        else:
+            connect_args: dict[str, object] = {"connect_timeout": 5}
+            if pg_schema:
+                connect_args["options"] = f"-csearch_path={pg_schema}"
+            self.engine = create_engine(self.url, connect_args=connect_args, pool_pre_ping=True)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        if not self.is_sqlite:
+            return None
+        name = make_url(self.url).database
+        return Path(name) if name and name != ":memory:" else None
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    @contextlib.contextmanager
+    def connect(self) -> Iterator[object]:
+        """A raw connection with store errors translated for the user."""
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except DBAPIError as exc:
+            raise self.explain(exc) from exc
+
+    def explain(self, exc: Exception) -> DatabaseError:
+        """Turn a driver error into words a clinic user (or their IT) can act on."""
+        detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else ""
+        if self.is_sqlite:
+            if "not a database" in detail or "malformed" in detail:
+                return NotADatabase(
+                    f"The file {self.sqlite_path} is not a CareCoord database (or it is damaged). "
+                    "Choose another file or restore a backup."
+                )
+            if "unable to open" in detail:
+                return DatabaseUnreachable(
+                    f"Cannot open the database file {self.sqlite_path}: {detail}."
+                )
+            return DatabaseError(f"The database file could not be used: {detail}.")
+        if isinstance(exc, OperationalError):
+            return DatabaseUnreachable(
+                f"Cannot reach the database at {describe_url(self.url)}. Check that the server is "
+                f"running and the address is right. ({detail})"
+            )
+        return DatabaseError(f"The database refused the request: {detail}.")
+
+    # ---- schema -------------------------------------------------------------------------
+
+    def _alembic_config(self, connection: object | None = None):  # type: ignore[no-untyped-def]
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        cfg.attributes["connection"] = connection
+        return cfg
+
+    def head_revision(self) -> str:
+        from alembic.script import ScriptDirectory
+
+        return ScriptDirectory.from_config(self._alembic_config()).get_current_head() or ""
+
+    def schema_state(self) -> SchemaState:
+        from alembic.script import ScriptDirectory
+
+        script = ScriptDirectory.from_config(self._alembic_config())
+        head = script.get_current_head() or ""
+        try:
+            with self.engine.connect() as conn:
+                names = inspect(conn).get_table_names()
+                if "alembic_version" not in names:
+                    if names and "patients" in names:
+                        raise NotADatabase(
+                            "This database has CareCoord tables but no version; restore a backup."
+                        )
+                    if names:
+                        raise NotADatabase(
+                            f"{describe_url(self.url)} holds other tables; it is not a CareCoord database."
+                        )
+                    return SchemaState(None, head, True)
+                current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except DBAPIError as exc:
+            raise self.explain(exc) from exc
+        known = current is None
+        if current is not None:
+            try:
+                known = script.get_revision(current) is not None
+            except Exception:  # alembic raises its own error types for unknown ids
+                known = False
+        return SchemaState(current, head, known)
+
+    def check_schema(self) -> SchemaState:
+        """Refuse a database newer than this app; report whether an upgrade is needed."""
+        state = self.schema_state()
+        if not state.known:
+            raise SchemaTooNew(
+                f"The database at {describe_url(self.url)} was written by a newer version of "
+                "CareCoord (schema "
+                f"{state.current}). Install the newer version; this one will not change the data."
+            )
+        return state
+
+    def backup_sqlite(self, label: str) -> Path | None:
+        """Consistent copy of the SQLite file next to it (sqlite3 backup API, WAL included)."""
+        path = self.sqlite_path
+        if path is None or not path.exists():
+            return None
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        target = path.with_name(f"{path.stem}.backup-{stamp}-{label}{path.suffix}")
+        source = sqlite3.connect(path)
+        try:
+            dest = sqlite3.connect(target)
+            try:
+                source.backup(dest)
+            finally:
+                dest.close()
+        finally:
+            source.close()
+        return target
+
+    def upgrade(self) -> Path | None:
+        """Bring the schema to this app's head; back up a SQLite file first. Returns the backup."""
+        from alembic import command
+
+        state = self.check_schema()
+        if state.up_to_date:
+            return None
+        backup = None
+        if self.is_sqlite and not state.is_empty:
+            backup = self.backup_sqlite(f"before-{state.head[:8]}")
+        try:
+            with self.engine.begin() as conn:
+                if not self.is_sqlite:
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": UPGRADE_LOCK_KEY})
+                command.upgrade(self._alembic_config(conn), "head")
+        except DBAPIError as exc:
+            raise self.explain(exc) from exc
+        return backup
+
+    def ensure_ready(self) -> SchemaState:
+        """Open for use: upgrade an older schema, refuse a newer one."""
+        state = self.check_schema()
+        if not state.up_to_date:
+            self.upgrade()
+            state = self.schema_state()
+        return state
+
+    def dispose(self) -> None:
+        self.engine.dispose()
