@@ -28,6 +28,7 @@ PG_URL = os.environ.get(
     "CARECOORD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 PASSWORD = "correct-horse-1"
+HEAD = ""
 
 
 def _pg_reason() -> str | None:
@@ -70,6 +71,8 @@ def pg_database() -> Iterator[Database]:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     db = Database(PG_URL, pg_schema=schema)
     db.upgrade()
+    global HEAD
+    HEAD = db.head_revision()
     yield db
     db.dispose()
     with admin.begin() as conn:
@@ -84,6 +87,7 @@ def _empty_pg(db: Database) -> None:
         conn.execute(
             text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :h)"), {"h": "0" * 64}
         )
+        conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": HEAD})
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
