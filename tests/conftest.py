@@ -19,10 +19,10 @@ from sqlalchemy import create_engine, text
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from carecoord.domain.enums import Discipline  # noqa: E402
-from carecoord.services.context import Actor  # noqa: E402
-from carecoord.store.database import Database  # noqa: E402
-from carecoord.store.models import Base, User  # noqa: E402
+from carecoord.domain.enums import Discipline
+from carecoord.services.context import Actor
+from carecoord.store.database import Database
+from carecoord.store.models import Base, User
 
 PG_URL = os.environ.get(
     "CARECOORD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
