@@ -154,3 +154,22 @@ def make_team(db: Database, password_hash: str) -> Team:
 @pytest.fixture
 def team(db: Database, password_hash: str) -> Team:
     return make_team(db, password_hash)
+
+
+_postgres_passed = 0
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    global _postgres_passed
+    if report.when == "call" and report.passed and "postgres" in report.keywords:
+        _postgres_passed += 1
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Under CI a run in which no PostgreSQL test passed is a failed run."""
+    workerinput = getattr(session.config, "workerinput", None)
+    if workerinput is not None or not os.environ.get("CI"):
+        return
+    if session.testscollected and _postgres_passed == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        print("\nCI: no PostgreSQL test passed; the shared store was not tested.")
