@@ -1,0 +1,85 @@
+"""The desktop bundle: built from the spec, run with its own interpreter only (no Python on PATH)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.installer
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("PyInstaller", reason="install the [installer] or [test] extra")
+    out = tmp_path_factory.mktemp("bundle")
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "installer" / "build.py"),
+            "--dist",
+            str(out / "dist"),
+            "--work",
+            str(out / "build"),
+        ],
+        check=True,
+        cwd=ROOT,
+        timeout=900,
+    )
+    exe = out / "dist" / "carecoord" / ("carecoord.exe" if os.name == "nt" else "carecoord")
+    assert exe.exists()
+    return exe
+
+
+def clean_env(home: Path, **extra: str) -> dict[str, str]:
+    """No Python anywhere: PATH has only system folders, no PYTHON* variables."""
+    env = {
+        "HOME": str(home),
+        "PATH": "/usr/bin:/bin",
+        "XDG_DATA_HOME": str(home / "data"),
+        "QT_QPA_PLATFORM": "offscreen",
+        "LANG": "C.UTF-8",
+    }
+    env.update(extra)
+    return env
+
+
+def run(
+    exe: Path, env: dict[str, str], *args: str, timeout: int = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(exe), *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def test_bundle_carries_what_the_app_needs_and_no_tests(bundle: Path):
+    internal = bundle.parent / "_internal"
+    assert (internal / "carecoord" / "store" / "migrations" / "versions").is_dir()
+    assert (internal / "resources").is_dir()
+    assert not (internal / "tests").exists()
+    assert not list(internal.rglob("conftest.py"))
+    assert (bundle.parent / "carecoord.desktop").exists()
+
+
+def test_bundle_upgrades_a_database_and_builds_the_demo(bundle: Path, tmp_path: Path):
+    env = clean_env(tmp_path)
+    db_url = f"sqlite:///{tmp_path / 'clinic.db'}"
+    result = run(bundle, env, "--database-url", db_url, "db", "upgrade")
+    assert result.returncode == 0, result.stderr
+    assert "schema upgraded from empty" in result.stdout
+    result = run(bundle, env, "demo", "--patients", "8")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "data" / "CareCoord" / "demo.db").exists()
+    result = run(
+        bundle,
+        env,
+        "--database-url",
+        f"sqlite:///{tmp_path / 'data' / 'CareCoord' / 'demo.db'}",
+        "audit",
+        "verify",
+    )
+    assert result.returncode == 0 and "intact" in result.stdout
