@@ -60,3 +60,36 @@ def positive_bolus(dose: int = 50, **kw) -> ScreeningTrial:
 
 def negative_bolus(dose: int = 50, **kw) -> ScreeningTrial:
     return bolus(dose, post=((1, ("3", "3")), (2, ("2", "3")), (4, ("3", "3"))), **kw)
+
+
+# --- Evaluations -------------------------------------------------------------------------
+
+from carecoord.domain.enums import Discipline  # noqa: E402
+from carecoord.domain.evaluations import FieldKind, form_for  # noqa: E402
+
+MAS_DICT = mas("3", "2").to_dict()
+
+
+def complete_values(discipline: Discipline, recommendation: str = "proceed_to_screening") -> dict:
+    """Values that satisfy every required field of the discipline's form."""
+    values: dict = {}
+    for spec in form_for(discipline).fields:
+        if not spec.required_for_signing:
+            continue
+        if spec.kind is FieldKind.TEXT:
+            values[spec.key] = f"{spec.label} noted."
+        elif spec.kind is FieldKind.CHOICE:
+            values[spec.key] = spec.choices[0][0]
+        elif spec.kind is FieldKind.NUMBER:
+            values[spec.key] = "70"
+        elif spec.kind is FieldKind.SCALE:
+            values[spec.key] = MAS_DICT
+    if "diastolic_mmhg" in values:
+        values["systolic_mmhg"], values["diastolic_mmhg"] = "120", "80"
+    if discipline is Discipline.PHYSIATRIST:
+        values["origin"] = "spinal"
+        values["diagnosis"] = "spinal_cord_injury"
+    values["recommendation"] = recommendation
+    if recommendation in ("not_recommended", "needs_more_information"):
+        values["recommendation_reason"] = "Because."
+    return values
