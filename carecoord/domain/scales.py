@@ -7,6 +7,7 @@ values (Decimals as text) with a ``"scale"`` key; ``scale_from_dict`` rebuilds a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -57,6 +58,9 @@ class Side(StrEnum):
 # Small parsing helpers shared by the scales (and by the other domain modules).
 
 
+_WHOLE = re.compile(r"^[+-]?[0-9]+$")
+
+
 def read_int(
     value: Any, low: int, high: int, field_name: str, what: str, problems: list[Problem]
 ) -> int | None:
@@ -66,7 +70,7 @@ def read_int(
         number = None
     elif isinstance(value, int):
         number = value
-    elif isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+    elif isinstance(value, str) and _WHOLE.match(value.strip()):
         number = int(value.strip())
     elif isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
         number = int(value)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from carecoord.domain.enums import Discipline
+from carecoord.domain.evaluations import FieldKind, form_for
 from carecoord.domain.scales import MasAssessment, MasRating
 from carecoord.domain.screening import (
     ScreeningAssessment,
@@ -64,8 +66,6 @@ def negative_bolus(dose: int = 50, **kw) -> ScreeningTrial:
 
 # --- Evaluations -------------------------------------------------------------------------
 
-from carecoord.domain.enums import Discipline  # noqa: E402
-from carecoord.domain.evaluations import FieldKind, form_for  # noqa: E402
 
 MAS_DICT = mas("3", "2").to_dict()
 

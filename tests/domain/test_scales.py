@@ -339,3 +339,16 @@ def test_scale_from_dict_refuses_unknown_and_mismatched_scales():
 def test_every_scale_round_trips_through_json(result):
     """Each scale's to_dict is JSON text that rebuilds an equal result."""
     assert scale_from_dict(json.loads(json.dumps(result.to_dict()))) == result
+
+
+@pytest.mark.parametrize("text", ["+-3", "３", "²", "3.0", " ", "0x3"])
+def test_whole_numbers_typed_oddly_are_refused_not_crashing(text):
+    """Odd text (double signs, non-ASCII digits, decimals) is a clear refusal, never a crash."""
+    with pytest.raises(ValidationFailed):
+        PainScore(text)
+
+
+def test_whole_numbers_as_text_are_read():
+    """Text from a form field such as " 7 " or "+2" is read as a whole number."""
+    assert PainScore(" 7 ").score == 7
+    assert GmfcsLevel("+2").level == 2
