@@ -521,7 +521,7 @@ def gas_t_score(scores: Iterable[int], weights: Iterable[Decimal] | None = None)
     squares = sum((w * w for w in ws), Decimal(0))
     total = sum(ws, Decimal(0))
     denominator = ((1 - GAS_RHO) * squares + GAS_RHO * total * total).sqrt()
-    return Decimal(50) + Decimal(10) * weighted / denominator
+    return Decimal(50) + Decimal(10) * weighted / denominator  # [47]
 
 
 @dataclass(frozen=True)
@@ -721,7 +721,7 @@ class FimAssessment:
 # ---------------------------------------------------------------------------------------------
 # Barthel Index 0-100 (CLINICAL.md section 7).
 
-BARTHEL_MAX = 100
+BARTHEL_MAX = 100  # Barthel 0-100, CLINICAL.md section 7
 
 
 @dataclass(frozen=True)

@@ -108,6 +108,7 @@ class VitalSigns:
             if value is not None and value <= 0:
                 problems.append(Problem(name, "A vital sign must be more than 0."))
             object.__setattr__(self, name, value)
+        # A saturation is a percentage: 100 is a physical bound, not a clinical threshold.
         if self.oxygen_saturation_percent is not None and self.oxygen_saturation_percent > 100:
             problems.append(
                 Problem("oxygen_saturation_percent", "Oxygen saturation cannot exceed 100 %.")
