@@ -54,6 +54,17 @@ class ClinicSettings:
     quorum_one_per_discipline: bool = True
     # Reports.
     page_size: PageSize = PageSize.A4
+    # Candidacy and meetings
+    # "Near its maximum" has no published figure (CLINICAL.md section 1 [8]): a clinic choice.
+    # An oral trial counts as adequate at or above this fraction of the agent's usual maximum.
+    oral_near_max_fraction: Decimal = Decimal("0.75")
+    tbi_wait_years: int = 1  # wait at least 1 year after a traumatic brain injury [1][3]
+    min_age_years: int = 4  # safety and efficacy not established under 4 years [2]
+    # Disciplines whose signed evaluation is required before screening (comma-separated values
+    # of Discipline); default: the whole team of CLINICAL.md section 7.
+    required_evaluation_disciplines: str = (
+        "physiatrist,physical_therapist,occupational_therapist,nurse,social_worker"
+    )
 
     def with_changes(self, **changes: Any) -> ClinicSettings:
         return replace(self, **changes)
