@@ -762,16 +762,21 @@ def _exact_dose_per_day(program: Program, weekday: int | None) -> Fraction:
     return wall_mcg(program, 0 if weekday is None else weekday, Fraction(0), Fraction(1440))
 
 
+def dose_per_day_exact(program: Program, weekday: int | None = None) -> Fraction:
+    """``dose_per_day_mcg`` as an exact fraction (for checks that must agree exactly)."""
+    require_valid(program)
+    if weekday is None:
+        program = replace(program, weekday_schedules=())
+    return _exact_dose_per_day(program, weekday)
+
+
 def dose_per_day_mcg(program: Program, weekday: int | None = None) -> Decimal:
     """Nominal dose per 24-hour day (basal + periodic boluses) for a weekday (0 = Monday).
 
     Without a weekday, the everyday schedule (weekday schedules ignored). Raises
     ValidationFailed for an invalid program.
     """
-    require_valid(program)
-    if weekday is None:
-        return dec(_exact_dose_per_day(replace(program, weekday_schedules=()), 0))
-    return dec(_exact_dose_per_day(program, weekday))
+    return dec(dose_per_day_exact(program, weekday))
 
 
 def volume_per_day_ml(program: Program, weekday: int | None = None) -> Decimal:
@@ -795,12 +800,12 @@ def dose_range_per_day_mcg(program: Program) -> tuple[Decimal, Decimal]:
 def dose_on_date_mcg(program: Program, day: dt.date, tz: dt.tzinfo | str) -> Decimal:
     """Dose delivered on a local calendar date, DST included (23 or 25 hours)."""
     require_valid(program)
-    return dec(day_mcg_exact(program, day, _zone(tz)))
+    return dec(day_mcg_exact(program, day, zone(tz)))
 
 
 def volume_on_date_ml(program: Program, day: dt.date, tz: dt.tzinfo | str) -> Decimal:
     require_valid(program)
-    mcg = day_mcg_exact(program, day, _zone(tz))
+    mcg = day_mcg_exact(program, day, zone(tz))
     return dec(mcg / frac(program.concentration_mcg_per_ml))
 
 
@@ -821,15 +826,15 @@ class HourDose:
 def hourly_doses(program: Program, day: dt.date, tz: dt.tzinfo | str) -> list[HourDose]:
     """Dose in every clock hour of a local calendar date: 24 entries, 23 or 25 on DST days."""
     require_valid(program)
-    zone = _zone(tz)
-    begin = local_midnight(day, zone)
-    finish = local_midnight(day + dt.timedelta(days=1), zone)
+    local_zone = zone(tz)
+    begin = local_midnight(day, local_zone)
+    finish = local_midnight(day + dt.timedelta(days=1), local_zone)
     result: list[HourDose] = []
     cursor = begin
     while cursor < finish:
         hour_end = min(finish, cursor + dt.timedelta(hours=1))
-        mcg = delivered_mcg_exact(program, cursor, hour_end, zone)
-        result.append(HourDose(cursor.astimezone(zone), dec(mcg)))
+        mcg = delivered_mcg_exact(program, cursor, hour_end, local_zone)
+        result.append(HourDose(cursor.astimezone(local_zone), dec(mcg)))
         cursor = hour_end
     return result
 
@@ -837,19 +842,20 @@ def hourly_doses(program: Program, day: dt.date, tz: dt.tzinfo | str) -> list[Ho
 def hourly_doses_exact(program: Program, day: dt.date, tz: dt.tzinfo | str) -> list[Fraction]:
     """Like ``hourly_doses`` but exact fractions (for checks that sums agree exactly)."""
     require_valid(program)
-    zone = _zone(tz)
-    begin = local_midnight(day, zone)
-    finish = local_midnight(day + dt.timedelta(days=1), zone)
+    local_zone = zone(tz)
+    begin = local_midnight(day, local_zone)
+    finish = local_midnight(day + dt.timedelta(days=1), local_zone)
     result: list[Fraction] = []
     cursor = begin
     while cursor < finish:
         hour_end = min(finish, cursor + dt.timedelta(hours=1))
-        result.append(delivered_mcg_exact(program, cursor, hour_end, zone))
+        result.append(delivered_mcg_exact(program, cursor, hour_end, local_zone))
         cursor = hour_end
     return result
 
 
-def _zone(tz: dt.tzinfo | str) -> dt.tzinfo:
+def zone(tz: dt.tzinfo | str) -> dt.tzinfo:
+    """A time zone object from itself or its IANA name ("Europe/Paris")."""
     return ZoneInfo(tz) if isinstance(tz, str) else tz
 
 

@@ -33,6 +33,7 @@ from carecoord.domain.program import (
     delivered_mcg_exact,
     local_midnight,
     require_valid,
+    zone,
 )
 from carecoord.domain.settings import ClinicSettings
 from carecoord.domain.units import format_concentration, format_date, format_ml, format_number
@@ -160,9 +161,10 @@ def volume_delivered_ml(
     periods: Sequence[ProgramPeriod],
     start: dt.date | dt.datetime,
     end: dt.date | dt.datetime,
-    tz: dt.tzinfo,
+    tz: dt.tzinfo | str,
 ) -> Decimal:
     """Volume the programs in force delivered between two instants (a date = its 00:00)."""
+    tz = zone(tz)
     ordered = _checked_periods(periods)
     return dec(_delivered_ml(ordered, _as_instant(start, tz), _as_instant(end, tz), tz))
 
@@ -207,7 +209,7 @@ def forecast_refill(
     fill_date: dt.date,
     volume_after_fill_ml: Decimal,
     programs: Program | Sequence[ProgramPeriod],
-    tz: dt.tzinfo,
+    tz: dt.tzinfo | str,
     settings: ClinicSettings,
     *,
     alarm_volume_ml: Decimal | None = None,
@@ -221,6 +223,7 @@ def forecast_refill(
     the refill visit counts for the whole fill date). ``alarm_volume_ml`` defaults to the
     clinic setting; see ``alarm_volume_for``.
     """
+    tz = zone(tz)
     alarm_ml = settings.alarm_volume_ml if alarm_volume_ml is None else alarm_volume_ml
     usable = frac(volume_after_fill_ml) - frac(alarm_ml)
     horizon = max(
@@ -304,7 +307,7 @@ def expected_residual_ml(
     previous_fill_at: dt.date | dt.datetime,
     refill_at: dt.date | dt.datetime,
     periods: Sequence[ProgramPeriod],
-    tz: dt.tzinfo,
+    tz: dt.tzinfo | str,
 ) -> Decimal:
     """Volume after the previous refill minus the volume delivered since by the programs in
     force (changes between refills included). Negative means the pump would have run dry.
@@ -312,6 +315,7 @@ def expected_residual_ml(
     A plain date stands for the start of that local date; give both as dates or both as
     datetimes so the interval is what you mean.
     """
+    tz = zone(tz)
     ordered = _checked_periods(periods)
     used = _delivered_ml(ordered, _as_instant(previous_fill_at, tz), _as_instant(refill_at, tz), tz)
     return dec(frac(volume_after_previous_fill_ml) - used)
@@ -392,7 +396,7 @@ def validate_refill_visit(
     reservoir_ml: Decimal,
     implant_date: dt.date,
     now: dt.datetime,
-    tz: dt.tzinfo,
+    tz: dt.tzinfo | str,
     active_program: Program | None,
     new_program: Program | None = None,
     our_alarm_date: dt.date | None = None,
@@ -407,6 +411,7 @@ def validate_refill_visit(
     def refuse(field_name: str, message: str) -> None:
         problems.append(Problem(field_name, message, Severity.ERROR))
 
+    tz = zone(tz)
     if visit.refill_at.tzinfo is None or visit.refill_at.utcoffset() is None:
         raise ValueError("refill_at must be timezone-aware")
     refill_day = visit.refill_at.astimezone(tz).date()
