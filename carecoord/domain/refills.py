@@ -193,16 +193,15 @@ class RefillForecast:
     def days_to_due(self) -> int:
         return (self.due_date - self.fill_date).days
 
-    def due_reason(self, settings: ClinicSettings) -> str:
+    @property
+    def due_reason(self) -> str:
         """Why the refill is due then, in words."""
-        if self.due_limit is DueLimit.ALARM:
-            return (
-                f"{settings.refill_margin_days} days before the low-reservoir alarm "
-                f"({format_date(self.alarm_date)})"
-            )
+        if self.due_limit is DueLimit.ALARM and self.alarm_date is not None:
+            margin = (self.alarm_date - self.due_date).days
+            return f"{margin} days before the low-reservoir alarm ({format_date(self.alarm_date)})"
         if self.due_limit is DueLimit.STABILITY:
-            return f"drug stability limit of {settings.drug_stability_days} days"
-        return f"clinic maximum interval of {settings.max_refill_interval_days} days"
+            return f"drug stability limit of {self.days_to_due} days"
+        return f"clinic maximum interval of {self.days_to_due} days"
 
 
 def forecast_refill(

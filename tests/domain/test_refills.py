@@ -56,7 +56,7 @@ def test_worked_example_1_alarm_190_days_due_day_90():
     assert forecast.due_date == FILL + dt.timedelta(days=90)
     assert forecast.due_limit is DueLimit.CLINIC_MAXIMUM
     assert dict(forecast.candidates)[DueLimit.STABILITY] == FILL + dt.timedelta(days=180)
-    assert forecast.due_reason(SETTINGS) == "clinic maximum interval of 90 days"
+    assert forecast.due_reason == "clinic maximum interval of 90 days"
 
 
 def test_worked_example_1_stability_caps_at_180_days():
@@ -65,6 +65,7 @@ def test_worked_example_1_stability_caps_at_180_days():
         FILL, D(40), example1(), UTC, SETTINGS.with_changes(max_refill_interval_days=365)
     )
     assert forecast.days_to_due == 180 and forecast.due_limit is DueLimit.STABILITY
+    assert forecast.due_reason == "drug stability limit of 180 days"
 
 
 def test_worked_example_1_with_a_dose_rate_schedule():
@@ -79,7 +80,7 @@ def test_worked_example_2_alarm_day_25_due_day_20():
     assert forecast.days_to_alarm == 25
     assert forecast.days_to_due == 20
     assert forecast.due_limit is DueLimit.ALARM
-    assert forecast.due_reason(SETTINGS).startswith("5 days before the low-reservoir alarm")
+    assert forecast.due_reason.startswith("5 days before the low-reservoir alarm")
 
 
 def test_worked_example_3_expected_residual_and_flag():
