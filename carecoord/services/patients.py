@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from carecoord.domain.enums import Discipline, Origin, PatientStatus, Sex
 from carecoord.domain.errors import Problem, ValidationFailed, raise_if_errors
@@ -272,7 +273,13 @@ def update_patient(
     if after == before:
         session.rollback()
         return get_patient(session, actor, patient_id)
-    session.flush()  # the UPDATE carries "WHERE version = expected": a race also fails here
+    try:
+        session.flush()  # the UPDATE carries "WHERE version = expected": a race fails here
+    except StaleDataError:
+        session.rollback()
+        fresh = session.get(Patient, patient_id)
+        assert fresh is not None
+        raise _conflict(session, fresh, data) from None
     changed = [FIELD_LABELS[k] for k in EDITABLE if before[k] != after[k]]
     audit.record(
         session,

@@ -9,6 +9,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from carecoord.domain.enums import Discipline
 from carecoord.domain.errors import Problem, ValidationFailed, raise_if_errors
@@ -164,7 +165,17 @@ def update_user(
     user.phone = data.phone.strip()
     if data.password:
         user.password_hash = _hasher.hash(data.password)
-    session.flush()
+    try:
+        session.flush()
+    except StaleDataError:
+        session.rollback()
+        raise ConflictError(
+            entity_label="this account",
+            changed_by="Someone",
+            changed_at=None,
+            current_version=expected_version + 1,
+            current={},
+        ) from None
     audit.record(
         session,
         actor,
