@@ -31,6 +31,7 @@ from carecoord.domain.program import (
     PumpMode,
     day_mcg_exact,
     delivered_mcg_exact,
+    dose_per_day_exact,
     local_midnight,
     require_valid,
     zone,
@@ -273,16 +274,18 @@ def _alarm_date(
     used = Fraction(0)
     for offset in range(horizon):
         day = fill_date + dt.timedelta(days=offset)
+        # Conservative on daylight-saving days (CLINICAL.md section 5: a computed alarm date is
+        # never later than the real one): a day counts at least 24 hours of delivery, because a
+        # pump whose clock is not moved for the change keeps delivering through the skipped hour.
         if single is not None and single.mode is not PumpMode.ONE_TIME_BOLUS:
-            used += day_mcg_exact(single, day, tz) / frac(single.concentration_mcg_per_ml)
+            day_mcg = max(day_mcg_exact(single, day, tz), dose_per_day_exact(single, day.weekday()))
+            used += day_mcg / frac(single.concentration_mcg_per_ml)
         else:
-            used += _delivered_ml(
-                periods,
-                local_midnight(day, tz),
-                local_midnight(day + dt.timedelta(days=1), tz),
-                tz,
-                extend_first_back=True,
+            start = local_midnight(day, tz)
+            end = max(
+                local_midnight(day + dt.timedelta(days=1), tz), start + dt.timedelta(hours=24)
             )
+            used += _delivered_ml(periods, start, end, tz, extend_first_back=True)
         if used >= usable:
             # Reached during this day, or exactly at its end (then the next date).
             return day + dt.timedelta(days=1) if used == usable else day
