@@ -22,7 +22,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from carecoord.domain.enums import Discipline
 from carecoord.services.context import Actor
 from carecoord.store.database import Database
-from carecoord.store.models import Base, User
+from carecoord.store.models import User
+from carecoord.store.schema import metadata
 
 PG_URL = os.environ.get(
     "CARECOORD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -81,7 +82,7 @@ def pg_database() -> Iterator[Database]:
 
 
 def _empty_pg(db: Database) -> None:
-    tables = [t.name for t in Base.metadata.sorted_tables]
+    tables = [t.name for t in metadata.sorted_tables]
     with db.engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         conn.execute(

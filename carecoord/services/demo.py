@@ -1,6 +1,6 @@
 """The demo clinic: a realistic team and patients at every status, for trying the app.
 
-Features extend the demo through ``DEMO_STEPS``: each step receives the session and the
+Features extend the demo through ``DEMO_STEP_MODULES``: each step receives the session and the
 ``DemoClinic`` built so far and adds its own records (evaluations, programs, refills...), so
 every screen has realistic content.
 """
@@ -158,8 +158,14 @@ class DemoClinic:
 
 
 DemoStep = Callable[[Session, DemoClinic], None]
-# Features append their steps here (see the module docstring).
-DEMO_STEPS: list[DemoStep] = []
+# One line per feature: a module with ``demo_step(session, clinic)``, run in this order.
+DEMO_STEP_MODULES: tuple[str, ...] = ()
+
+
+def demo_steps() -> list[DemoStep]:
+    import importlib
+
+    return [importlib.import_module(name).demo_step for name in DEMO_STEP_MODULES]
 
 
 def _person(rng: random.Random, index: int, today: dt.date, status: PatientStatus) -> PatientInput:
@@ -247,7 +253,7 @@ def build_demo(
         clinic.patients.append(view)
     if patient_count > detailed:
         _bulk_patients(session, clinic, detailed, patient_count)
-    for step in DEMO_STEPS:
+    for step in demo_steps():
         step(session, clinic)
     return clinic
 

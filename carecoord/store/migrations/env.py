@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy.types import TypeDecorator
 
-from carecoord.store.models import Base
+from carecoord.store.schema import metadata
 
 config = context.config
 connection = config.attributes.get("connection")
@@ -12,7 +12,7 @@ if connection is None:  # pragma: no cover - the app always passes its connectio
 
 context.configure(
     connection=connection,
-    target_metadata=Base.metadata,
+    target_metadata=metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
     render_item=lambda kind, obj, _ctx: (
