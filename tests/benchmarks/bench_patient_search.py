@@ -1,0 +1,171 @@
+"""Benchmark (not a test): search-as-you-type and start-up with a large clinic.
+
+    python tests/benchmarks/bench_patient_search.py [--patients 50000] [--database-url URL]
+
+Builds (or reuses) a clinic of N patients, then measures:
+  1. each search keystroke: the service query for the first page plus the total count, and the
+     same through the patients list model as the GUI runs it (model reset included);
+  2. start-up to a usable patient list (open and check the store, build the main window, first
+     page of the list shown), against an empty PySide6 main window started the same way,
+     each in a fresh process, median of several runs.
+Prints numbers and ratios; never fails on timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+EMPTY_WINDOW = """
+import time, sys
+t0 = time.perf_counter()
+from PySide6.QtWidgets import QApplication, QMainWindow
+app = QApplication(sys.argv)
+w = QMainWindow(); w.resize(1600, 1000); w.show(); app.processEvents()
+print("READY", time.perf_counter() - t0)
+"""
+
+APP_WINDOW = """
+import time, sys
+t0 = time.perf_counter()
+from PySide6.QtWidgets import QApplication
+from carecoord.store.database import Database
+from carecoord.services.users import actor_for, list_users
+app = QApplication(sys.argv)
+db = Database(sys.argv[1]); db.ensure_ready()
+with db.session() as s:
+    nurse = next(u for u in list_users(s) if u.discipline and u.discipline.value == "nurse")
+from carecoord.gui.context import AppContext
+from carecoord.gui.main_window import MainWindow
+w = MainWindow(AppContext(db, actor_for(nurse)), poll=False)
+w.resize(1600, 1000); w.show()
+w.show_page("patients")
+page = w.pages["patients"]
+while page.model.rowCount() == 0:
+    app.processEvents()
+print("READY", time.perf_counter() - t0, page.model.rowCount())
+"""
+
+
+def build_clinic(url: str, count: int) -> None:
+    from carecoord.services import demo
+    from carecoord.store.database import Database
+
+    db = Database(url)
+    db.ensure_ready()
+    with db.session() as session:
+        from carecoord.services.users import needs_first_admin
+
+        if not needs_first_admin(session):
+            return
+        started = time.perf_counter()
+        demo.build_demo(session, patient_count=count)
+        print(f"built a clinic of {count} patients in {time.perf_counter() - started:.1f} s")
+
+
+def time_process(code: str, *args: str, runs: int) -> list[float]:
+    """Wall time from launching a fresh interpreter until it reports READY."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        out = subprocess.run(
+            [sys.executable, "-c", code, *args],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        ).stdout
+        assert "READY" in out, out
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def ms(values: list[float]) -> str:
+    return f"median {statistics.median(values) * 1000:.1f} ms, max {max(values) * 1000:.1f} ms"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--patients", type=int, default=50_000)
+    parser.add_argument("--database-url")
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    url = (
+        args.database_url
+        or f"sqlite:///{Path(tempfile.gettempdir()) / f'carecoord-bench-{args.patients}.db'}"
+    )
+    build_clinic(url, args.patients)
+
+    from PySide6.QtWidgets import QApplication
+
+    from carecoord.gui.context import AppContext
+    from carecoord.gui.pages.patients import PatientsPage
+    from carecoord.services import patients
+    from carecoord.services.users import actor_for, list_users
+    from carecoord.store.database import Database
+
+    db = Database(url)
+    with db.session() as s:
+        nurse = actor_for(
+            next(u for u in list_users(s) if u.discipline and u.discipline.value == "nurse")
+        )
+    typed = [
+        "g",
+        "ga",
+        "gar",
+        "garc",
+        "garci",
+        "garcia",
+        "garcia m",
+        "cc-1",
+        "cc-12",
+        "cc-123",
+        "zo",
+        "zoe",
+    ]
+    service_times = []
+    for _round in range(3):
+        for text in typed:
+            with db.session() as s:
+                started = time.perf_counter()
+                page = patients.search_patients(s, nurse, text)
+                service_times.append(time.perf_counter() - started)
+    print(
+        f"search keystroke, service (first page of 200 + total; {len(service_times)} keystrokes): {ms(service_times)}"
+    )
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    page_widget = PatientsPage(AppContext(db, nurse), search_delay_ms=0)
+    gui_times = []
+    for _round in range(3):
+        for text in typed:
+            started = time.perf_counter()
+            page_widget.search.setText(text)  # the debounce timer fires in processEvents
+            app.processEvents()
+            gui_times.append(time.perf_counter() - started)
+    print(f"search keystroke, list model as shown ({len(gui_times)} keystrokes): {ms(gui_times)}")
+    print(f"  last query '{typed[-1]}' matched {page.total} patients")
+
+    empty = time_process(EMPTY_WINDOW, runs=args.runs)
+    full = time_process(APP_WINDOW, url, runs=args.runs)
+    ratio = statistics.median(full) / statistics.median(empty)
+    print(f"start-up, empty PySide6 main window: {ms(empty)}")
+    print(f"start-up, CareCoord to a usable patient list ({args.patients} patients): {ms(full)}")
+    print(f"start-up ratio (target < 2): {ratio:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
