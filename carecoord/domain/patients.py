@@ -67,6 +67,26 @@ def search_key(*parts: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+_WORD_SPLIT = re.compile(r"[^0-9a-z]+")
+MAX_TOKEN_LENGTH = 64
+
+
+def search_tokens(family_name: str, given_names: str, mrn: str) -> set[str]:
+    """The words a patient is found by: each name word (also without its punctuation and split
+    at it: "O'Brien" gives o'brien, obrien, o, brien) and the record number whole and in parts."""
+    tokens: set[str] = set()
+    for word in search_key(family_name, given_names, mrn).split():
+        tokens.add(word)
+        tokens.add(_WORD_SPLIT.sub("", word))
+        tokens.update(_WORD_SPLIT.split(word))
+    return {t[:MAX_TOKEN_LENGTH] for t in tokens if t}
+
+
+def query_terms(text: str) -> list[str]:
+    """What a user typed, as terms that must each begin one of the patient's search tokens."""
+    return [t[:MAX_TOKEN_LENGTH] for t in search_key(text).split()]
+
+
 def age_on(date_of_birth: dt.date, on: dt.date) -> int:
     years = on.year - date_of_birth.year
     if (on.month, on.day) < (date_of_birth.month, date_of_birth.day):

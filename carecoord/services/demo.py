@@ -13,17 +13,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from carecoord.domain.enums import Discipline, Origin, PatientStatus, Sex
-from carecoord.domain.patients import PatientInput, search_key
+from carecoord.domain.patients import PatientInput, search_tokens
 from carecoord.domain.users import UserInput
 from carecoord.services import audit, patients, users
 from carecoord.services.context import SYSTEM, Actor
 from carecoord.services.patients import PatientView
 from carecoord.services.settings import update_settings
-from carecoord.store.models import Patient
+from carecoord.store.models import Patient, PatientSearchToken
 
 DEMO_PASSWORD = "demo-password"
 # Patients created one by one through the services (with audit); the rest are bulk rows.
@@ -173,8 +173,8 @@ def _person(rng: random.Random, index: int, today: dt.date, status: PatientStatu
     paediatric = origin is Origin.CEREBRAL and "palsy" in diagnosis and rng.random() < 0.6
     age = rng.randint(5, 17) if paediatric else rng.randint(19, 78)
     dob = today - dt.timedelta(days=age * 365 + rng.randint(0, 364))
-    family = FAMILY[(index * 7 + rng.randint(0, 3)) % len(FAMILY)]
-    given = GIVEN[(index * 11 + rng.randint(0, 5)) % len(GIVEN)]
+    family = rng.choice(FAMILY)
+    given = rng.choice(GIVEN)
     weight = Decimal(rng.randint(180, 450) if paediatric else rng.randint(480, 1050)) / 10
     injury_date = None
     if (origin is Origin.SPINAL and "injury" in diagnosis) or "brain" in diagnosis:
@@ -258,6 +258,22 @@ def build_demo(
     return clinic
 
 
+def _insert_bulk(session: Session, rows: list[dict[str, object]]) -> None:
+    session.execute(insert(Patient), rows)
+    mrns = [r["mrn"] for r in rows]
+    found = session.execute(
+        select(Patient.id, Patient.family_name, Patient.given_names, Patient.mrn).where(
+            Patient.mrn.in_(mrns)
+        )
+    ).all()
+    tokens = [
+        {"patient_id": pid, "token": token}
+        for pid, family, given, mrn in found
+        for token in sorted(search_tokens(family, given, mrn))
+    ]
+    session.execute(insert(PatientSearchToken), tokens)
+
+
 def _bulk_patients(session: Session, clinic: DemoClinic, start: int, stop: int) -> None:
     """Large demo clinics: plain rows in batches, one audit event for the import."""
     batch: list[dict[str, object]] = []
@@ -269,7 +285,6 @@ def _bulk_patients(session: Session, clinic: DemoClinic, start: int, stop: int) 
                 "mrn": data.mrn,
                 "family_name": data.family_name,
                 "given_names": data.given_names,
-                "search_text": search_key(data.family_name, data.given_names, data.mrn),
                 "date_of_birth": data.date_of_birth,
                 "sex": data.sex.value,
                 "weight_kg": data.weight_kg,
@@ -291,10 +306,10 @@ def _bulk_patients(session: Session, clinic: DemoClinic, start: int, stop: int) 
             }
         )
         if len(batch) >= 5000:
-            session.execute(insert(Patient), batch)
+            _insert_bulk(session, batch)
             batch.clear()
     if batch:
-        session.execute(insert(Patient), batch)
+        _insert_bulk(session, batch)
     clinic.bulk_patients = stop - start
     audit.record(
         session,

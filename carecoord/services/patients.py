@@ -7,19 +7,25 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from carecoord.domain.enums import Discipline, Origin, PatientStatus, Sex
 from carecoord.domain.errors import Problem, ValidationFailed, raise_if_errors
-from carecoord.domain.patients import PatientInput, clean_text, search_key, validate_patient
+from carecoord.domain.patients import (
+    PatientInput,
+    clean_text,
+    query_terms,
+    search_tokens,
+    validate_patient,
+)
 from carecoord.domain.permissions import Permission
 from carecoord.services import audit
 from carecoord.services.context import Actor, require
 from carecoord.services.errors import ConflictError, FieldConflict, NotFound
-from carecoord.store.models import Patient, TeamAssignment, User
+from carecoord.store.models import Patient, PatientSearchToken, TeamAssignment, User
 
 FIELD_LABELS = {
     "mrn": "Record number",
@@ -177,7 +183,14 @@ def _apply(p: Patient, data: PatientInput) -> None:
         if key in {"sex", "origin", "status"} and value is not None:
             value = value.value
         setattr(p, key, value)
-    p.search_text = search_key(p.family_name, p.given_names, p.mrn)
+
+
+def _index_for_search(session: Session, p: Patient) -> None:
+    session.execute(delete(PatientSearchToken).where(PatientSearchToken.patient_id == p.id))
+    tokens = search_tokens(p.family_name, p.given_names, p.mrn)
+    session.execute(
+        insert(PatientSearchToken), [{"patient_id": p.id, "token": t} for t in sorted(tokens)]
+    )
 
 
 def _check_mrn_free(session: Session, mrn: str, exclude_id: int | None = None) -> None:
@@ -210,6 +223,7 @@ def create_patient(session: Session, actor: Actor, data: PatientInput) -> Patien
     except IntegrityError as exc:  # another workstation took the number a moment ago
         session.rollback()
         raise ValidationFailed.single("mrn", f"Record number {data.mrn} is already used.") from exc
+    _index_for_search(session, patient)
     audit.record(
         session,
         actor,
@@ -280,6 +294,8 @@ def update_patient(
         fresh = session.get(Patient, patient_id)
         assert fresh is not None
         raise _conflict(session, fresh, data) from None
+    if any(before[k] != after[k] for k in ("family_name", "given_names", "mrn")):
+        _index_for_search(session, patient)
     changed = [FIELD_LABELS[k] for k in EDITABLE if before[k] != after[k]]
     audit.record(
         session,
@@ -346,14 +362,13 @@ def find_by_mrn(session: Session, actor: Actor, mrn: str) -> PatientView:
 
 
 def _filtered(query: Select[Any], text: str, statuses: set[PatientStatus] | None) -> Select[Any]:
-    terms = search_key(text).split()
-    for term in terms:
-        escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(
-            or_(
-                Patient.search_text.like(f"%{escaped}%", escape="\\"),
-            )
+    """Every typed word must begin a word of the name or record number (indexed range scan)."""
+    for term in query_terms(text):
+        after = term[:-1] + chr(ord(term[-1]) + 1)
+        words = select(PatientSearchToken.patient_id).where(
+            PatientSearchToken.token >= term, PatientSearchToken.token < after
         )
+        query = query.where(Patient.id.in_(words))
     if statuses:
         query = query.where(Patient.status.in_([s.value for s in statuses]))
     return query

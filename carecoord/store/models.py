@@ -65,7 +65,6 @@ class Patient(Base):
     mrn: Mapped[str] = mapped_column(String(32), unique=True)
     family_name: Mapped[str] = mapped_column(String(120))
     given_names: Mapped[str] = mapped_column(String(120))
-    search_text: Mapped[str] = mapped_column(String(300), index=True)
     date_of_birth: Mapped[dt.date] = mapped_column(Date)
     sex: Mapped[str] = mapped_column(String(16))
     weight_kg: Mapped[Decimal | None] = mapped_column(DecimalText)
@@ -93,6 +92,24 @@ class Patient(Base):
         Index("ix_patients_family_given", "family_name", "given_names"),
         Index("ix_patients_dob", "date_of_birth"),
     )
+
+
+class PatientSearchToken(Base):
+    """One word of a patient's name or record number, for indexed search-as-you-type.
+
+    Every typed word must be the beginning of one of these; a range scan on the index answers
+    that in milliseconds where ``LIKE '%...%'`` would read every patient. On PostgreSQL the
+    column uses the byte-order "C" collation so that prefix ranges are exact.
+    """
+
+    __tablename__ = "patient_search_tokens"
+
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), primary_key=True)
+    token: Mapped[str] = mapped_column(
+        String(64).with_variant(String(64, collation="C"), "postgresql"), primary_key=True
+    )
+
+    __table_args__ = (Index("ix_patient_search_tokens_token", "token", "patient_id"),)
 
 
 class TeamAssignment(Base):

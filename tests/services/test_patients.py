@@ -178,3 +178,34 @@ def test_retire_needs_reason_and_permission(db, team):
         retired.status is PatientStatus.RETIRED
         and retired.retired_reason == "Moved to another clinic"
     )
+
+
+def test_search_finds_word_beginnings_of_names_and_record_number_parts(db, team):
+    """'brien' finds O'Brien, '10002' finds CC-10002, 'obr' finds O'Brien; mid-word text does not."""
+    with db.session() as s:
+        patients.create_patient(
+            s, team.nurse, sample("CC-10002", family_name="O'Brien", given_names="Seán")
+        )
+        patients.create_patient(
+            s, team.nurse, sample("CC-20003", family_name="García", given_names="Ana María")
+        )
+    with db.session() as s:
+
+        def found(text: str) -> list[str]:
+            return [r.mrn for r in patients.search_patients(s, team.nurse, text).rows]
+
+        assert found("brien") == ["CC-10002"] and found("obr") == ["CC-10002"]
+        assert found("10002") == ["CC-10002"] and found("cc-2") == ["CC-20003"]
+        assert found("garcia maria") == ["CC-20003"] and found("sean o'b") == ["CC-10002"]
+        assert found("arcia") == []
+
+
+def test_renaming_a_patient_updates_search(db, team):
+    with db.session() as s:
+        p = patients.create_patient(s, team.nurse, sample("R-1", family_name="Smith"))
+    edit = p.as_input()
+    edit.family_name = "Jones"
+    with db.session() as s:
+        patients.update_patient(s, team.nurse, p.id, p.version, edit)
+        assert patients.search_patients(s, team.nurse, "smith").total == 0
+        assert patients.search_patients(s, team.nurse, "jones").total == 1

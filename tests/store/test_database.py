@@ -94,7 +94,6 @@ def test_decimal_and_utc_round_trip_exactly(db):
             mrn="RT1",
             family_name="Round",
             given_names="Trip",
-            search_text="round trip rt1",
             date_of_birth=dt.date(1990, 1, 1),
             sex="female",
             weight_kg=weight,

@@ -74,7 +74,6 @@ def upgrade() -> None:
     sa.Column('mrn', sa.String(length=32), nullable=False),
     sa.Column('family_name', sa.String(length=120), nullable=False),
     sa.Column('given_names', sa.String(length=120), nullable=False),
-    sa.Column('search_text', sa.String(length=300), nullable=False),
     sa.Column('date_of_birth', sa.Date(), nullable=False),
     sa.Column('sex', sa.String(length=16), nullable=False),
     sa.Column('weight_kg', sa.String(length=40), nullable=True),
@@ -103,9 +102,15 @@ def upgrade() -> None:
     with op.batch_alter_table('patients', schema=None) as batch_op:
         batch_op.create_index('ix_patients_dob', ['date_of_birth'], unique=False)
         batch_op.create_index('ix_patients_family_given', ['family_name', 'given_names'], unique=False)
-        batch_op.create_index(batch_op.f('ix_patients_search_text'), ['search_text'], unique=False)
         batch_op.create_index(batch_op.f('ix_patients_status'), ['status'], unique=False)
 
+    op.create_table('patient_search_tokens',
+    sa.Column('patient_id', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=64).with_variant(sa.String(length=64, collation='C'), 'postgresql'), nullable=False),
+    sa.ForeignKeyConstraint(['patient_id'], ['patients.id'], name=op.f('fk_patient_search_tokens_patient_id_patients')),
+    sa.PrimaryKeyConstraint('patient_id', 'token', name=op.f('pk_patient_search_tokens'))
+    )
+    op.create_index('ix_patient_search_tokens_token', 'patient_search_tokens', ['token', 'patient_id'], unique=False)
     op.create_table('team_assignments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('patient_id', sa.Integer(), nullable=False),
@@ -131,9 +136,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_team_assignments_patient_id'))
 
     op.drop_table('team_assignments')
+    op.drop_index('ix_patient_search_tokens_token', table_name='patient_search_tokens')
+    op.drop_table('patient_search_tokens')
     with op.batch_alter_table('patients', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_patients_status'))
-        batch_op.drop_index(batch_op.f('ix_patients_search_text'))
         batch_op.drop_index('ix_patients_family_given')
         batch_op.drop_index('ix_patients_dob')
 
