@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 from carecoord.domain.enums import Discipline
 from carecoord.domain.errors import Problem, ValidationFailed
 from carecoord.domain.users import UserInput, validate_user
-from carecoord.gui.widgets import FieldMessage, chain_tab_order, heading
+from carecoord.gui.widgets import FieldMessage, chain_tab_order, enum_data, heading
 from carecoord.services import users
 from carecoord.services.context import Actor
 from carecoord.services.errors import SignInFailed
@@ -159,7 +159,7 @@ class FirstAdminDialog(QDialog):
         return UserInput(
             username=self.username.text().strip().lower(),
             full_name=self.full_name.text(),
-            discipline=self.discipline.currentData(),
+            discipline=enum_data(self.discipline, Discipline),
             is_admin=True,
             phone=self.phone.text(),
             password=self.password.text(),

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from enum import Enum
+from typing import TypeVar
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QLabel, QMessageBox, QSizePolicy, QWidget
+from PySide6.QtWidgets import QComboBox, QFrame, QLabel, QMessageBox, QSizePolicy, QWidget
 
 from carecoord.domain.errors import Problem, Severity
 
@@ -42,6 +44,15 @@ class FieldMessage(QLabel):
             self.setVisible(True)
         self.style().unpolish(self)
         self.style().polish(self)
+
+
+E = TypeVar("E", bound=Enum)
+
+
+def enum_data(combo: QComboBox, kind: type[E]) -> E | None:
+    """The chosen enum member (Qt hands a StrEnum item's data back as a plain str)."""
+    value = combo.currentData()
+    return None if value is None else kind(value)
 
 
 def chain_tab_order(widgets: Sequence[QWidget]) -> None:

@@ -79,6 +79,7 @@ class MyPatients(QWidget):
         self.list.setAlternatingRowColors(True)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.activated.connect(lambda index: self._open(self.list.itemFromIndex(index)))
+        self.list.itemDoubleClicked.connect(lambda item, _column: self._open(item))
         layout.addWidget(self.list)
 
     def refresh(self) -> None:

@@ -33,7 +33,10 @@ ACTIVE = "active"  # status filter: everyone but retired
 
 
 def count_text(n: int) -> str:
-    return f"{QLocale().toString(n)} patient{'s' if n != 1 else ''}"
+    """ "1,234 patients" with the clinic locale's digit grouping (a comma in the C locale)."""
+    locale = QLocale()
+    number = f"{n:,}" if locale.language() == QLocale.Language.C else locale.toString(n)
+    return f"{number} patient{'s' if n != 1 else ''}"
 
 
 class PatientsPage(QWidget):
@@ -94,7 +97,9 @@ class PatientsPage(QWidget):
         chars = self.fontMetrics().averageCharWidth()
         for column, width in enumerate((30, 20, 24, 14)):
             header.resizeSection(column, chars * width)
+        # Enter (and, on most styles, double-click) activates; double-click always opens.
         self.table.activated.connect(self._open_index)
+        self.table.doubleClicked.connect(self._open_index)
         layout.addWidget(self.table, 1)
         hint = QLabel(
             "Type to search; press Down to reach the list, Enter to open a patient. "
@@ -122,7 +127,7 @@ class PatientsPage(QWidget):
         choice = self.status.currentData()
         if choice == ACTIVE:
             return {s for s in PatientStatus if s is not PatientStatus.RETIRED}
-        return {choice} if choice else None
+        return {PatientStatus(choice)} if choice else None
 
     def apply_search(self) -> None:
         """Run the search now (the text box waits for a pause in typing)."""

@@ -26,7 +26,14 @@ from carecoord.domain.permissions import Permission
 from carecoord.domain.users import UserInput, password_problems, validate_user
 from carecoord.gui.context import AppContext, gate
 from carecoord.gui.registry import PageSpec, register_page
-from carecoord.gui.widgets import FieldMessage, chain_tab_order, confirm, heading, show_error
+from carecoord.gui.widgets import (
+    FieldMessage,
+    chain_tab_order,
+    confirm,
+    enum_data,
+    heading,
+    show_error,
+)
 from carecoord.services import users
 from carecoord.services.errors import ConflictError, ServiceError, ValidationFailed
 from carecoord.services.users import UserView
@@ -97,7 +104,7 @@ class UserDialog(QDialog):
         return UserInput(
             username=self.username.text().strip().lower(),
             full_name=self.full_name.text(),
-            discipline=self.discipline.currentData(),
+            discipline=enum_data(self.discipline, Discipline),
             is_admin=self.is_admin.isChecked(),
             phone=self.phone.text(),
             password=self.password.text() if self.user is None else None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 from PySide6.QtCore import QLocale, Signal
@@ -38,7 +39,7 @@ from carecoord.domain.units import QuantityError, format_date, format_number, pa
 from carecoord.gui.context import AppContext, gate
 from carecoord.gui.patient.dates import OptionalDateEdit
 from carecoord.gui.registry import PatientTabSpec, register_patient_tab
-from carecoord.gui.widgets import FieldMessage, chain_tab_order, confirm, show_error
+from carecoord.gui.widgets import FieldMessage, chain_tab_order, confirm, enum_data, show_error
 from carecoord.services import patients, users
 from carecoord.services.errors import (
     ConflictError,
@@ -51,6 +52,7 @@ from carecoord.services.patients import FIELD_LABELS, PatientView
 
 LANGUAGES = ("en", "fr", "es", "pt", "de", "it", "nl", "pl", "ru", "uk", "tr", "ar", "fa", "ur")
 LANGUAGES += ("hi", "bn", "zh", "ja", "ko", "vi", "tl", "sw", "so", "am", "el", "he", "ro")
+ENUM_FIELDS: dict[str, type[Enum]] = {"sex": Sex, "origin": Origin, "status": PatientStatus}
 REQUIRED = ("mrn", "family_name", "given_names", "date_of_birth")
 
 
@@ -341,7 +343,8 @@ class PatientEditor(QWidget):
         if isinstance(w, OptionalDateEdit):
             return w.value()
         if isinstance(w, QComboBox):
-            return w.currentData()
+            kind = ENUM_FIELDS.get(name)
+            return enum_data(w, kind) if kind else w.currentData()
         raise TypeError(name)
 
     def _set(self, name: str, value: Any) -> None:
