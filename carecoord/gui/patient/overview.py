@@ -8,7 +8,8 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from PySide6.QtCore import QLocale, Signal
+from PySide6.QtCore import QLocale, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -302,8 +303,11 @@ class PatientEditor(QWidget):
         self.revert_button.clicked.connect(self.revert)
         self.save_button = QPushButton("Save")
         self.save_button.setObjectName("saveButton")
-        self.save_button.setShortcut("Ctrl+S")
         self.save_button.setToolTip("Save (Ctrl+S)")
+        # Ctrl+S saves the editor that holds the focus (several patients may be open).
+        self.save_shortcut = QShortcut(QKeySequence.StandardKey.Save, self)
+        self.save_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.save_shortcut.activated.connect(lambda: self.save_button.isEnabled() and self.save())
         self.save_button.clicked.connect(self.save)
         for b in (self.retire_button, self.revert_button, self.save_button):
             bar.addWidget(b)
