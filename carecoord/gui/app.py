@@ -34,6 +34,10 @@ def log_file() -> Path:
 
 
 def _setup_logging() -> Path | None:
+    logger = logging.getLogger("carecoord")
+    for existing in logger.handlers:
+        if isinstance(existing, logging.FileHandler):
+            return Path(existing.baseFilename)
     try:
         path = log_file()
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -41,8 +45,8 @@ def _setup_logging() -> Path | None:
     except OSError:
         return None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.getLogger("carecoord").addHandler(handler)
-    logging.getLogger("carecoord").setLevel(logging.INFO)
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
     return path
 
 

@@ -29,6 +29,7 @@ def synchronous_tasks() -> Iterator[None]:
     tasks.set_synchronous(True)
     yield
     tasks.set_synchronous(False)
+    tasks.wait_for_all()  # no worker outlives its test
 
 
 @pytest.fixture(autouse=True)

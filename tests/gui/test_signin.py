@@ -96,3 +96,18 @@ def test_run_refuses_a_newer_schema(qtbot, tmp_path, sqlite_template, boxes):
         conn.execute("UPDATE alembic_version SET version_num = 'f00dfeed9999'")
     assert run(f"sqlite:///{path}") == 2
     assert "newer version" in boxes[-1][1]
+
+
+def test_unexpected_errors_are_shown_not_crashed(qtbot, boxes, caplog):
+    """The exception hook logs the traceback and shows the user words, not a traceback."""
+    from carecoord.gui.app import make_excepthook
+
+    hook = make_excepthook(Path("/tmp/carecoord.log"))
+    try:
+        raise RuntimeError("disk full")
+    except RuntimeError as exc:
+        hook(type(exc), exc, exc.__traceback__)
+    title, text = boxes[-1]
+    assert title == "Something went wrong"
+    assert "disk full" in text and "Traceback" not in text
+    assert "Traceback" in caplog.text
