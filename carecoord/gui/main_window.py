@@ -1,0 +1,280 @@
+"""The main window: navigation list, pages from the registry, open patient workspaces."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QTabWidget,
+    QWidget,
+)
+
+import carecoord
+from carecoord.domain.permissions import Permission
+from carecoord.gui import registry
+from carecoord.gui.changes import DEFAULT_POLL_MS, ExternalChangePoller
+from carecoord.gui.context import AppContext, ChangeBus
+from carecoord.gui.idle import IdleLock
+from carecoord.gui.patient.workspace import PatientWorkspace
+from carecoord.gui.widgets import confirm
+
+OPEN_PATIENTS_KEY = "open_patients"
+
+
+class MainWindow(QMainWindow):
+    """``outcome`` is "quit" or "sign_out" once the window has closed."""
+
+    signed_out = Signal()
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        *,
+        idle_timeout_ms: int = 10 * 60 * 1000,
+        poll_interval_ms: int = DEFAULT_POLL_MS,
+        poll: bool = True,
+    ) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.bus: ChangeBus = ctx.bus
+        self.outcome = "quit"
+        self._force_close = False
+        ctx.open_patient = self.open_patient
+        ctx.new_patient = self.new_patient
+        self.setWindowTitle("CareCoord")
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setAccessibleName("Navigation")
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.nav.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.stack = QStackedWidget()
+        self.pages: dict[str, QWidget] = {}
+        self._page_keys: list[str] = []
+        for spec in registry.pages(ctx):
+            page = spec.factory(ctx)
+            self.pages[spec.key] = page
+            self._add_nav(spec.key, spec.title, page)
+
+        self.patient_tabs = QTabWidget()
+        self.patient_tabs.setObjectName("patientTabs")
+        self.patient_tabs.setTabsClosable(True)
+        self.patient_tabs.setMovable(True)
+        self.patient_tabs.setDocumentMode(True)
+        self.patient_tabs.tabCloseRequested.connect(self.close_patient_tab)
+        self._add_nav(OPEN_PATIENTS_KEY, "Open patients", self.patient_tabs)
+        self._update_open_patients_entry()
+        self.nav.currentRowChanged.connect(self._show_row)
+        nav_width = self.nav.fontMetrics().averageCharWidth() * 26
+        self.nav.setMinimumWidth(nav_width)
+
+        splitter = QSplitter()
+        splitter.addWidget(self.nav)
+        splitter.addWidget(self.stack)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([nav_width, nav_width * 5])
+        splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(splitter)
+
+        self._build_menus()
+        self._build_status_bar()
+        self.nav.setCurrentRow(0)
+
+        self.idle = IdleLock(self, ctx, idle_timeout_ms)
+        self.poller = ExternalChangePoller(ctx, poll_interval_ms, self)
+        self.poller.unreachable.connect(self._on_unreachable)
+        self.poller.reachable.connect(lambda: self.connection_label.setText("Connected"))
+        if poll:
+            self.poller.start()
+
+    # ---- navigation ---------------------------------------------------------------------
+
+    def _add_nav(self, key: str, title: str, widget: QWidget) -> None:
+        item = QListWidgetItem(title)
+        item.setData(Qt.ItemDataRole.UserRole, key)
+        item.setSizeHint(QSize(0, round(self.nav.fontMetrics().height() * 2.4)))
+        self.nav.addItem(item)
+        self.stack.addWidget(widget)
+        self._page_keys.append(key)
+
+    def _show_row(self, row: int) -> None:
+        if row < 0:
+            return
+        widget = self.stack.widget(row)
+        self.stack.setCurrentIndex(row)
+        refresh = getattr(widget, "refresh_if_stale", None)
+        if callable(refresh):
+            refresh()
+
+    def show_page(self, key: str) -> QWidget:
+        row = self._page_keys.index(key)
+        self.nav.setCurrentRow(row)
+        return self.stack.widget(row)
+
+    def current_page_key(self) -> str:
+        return self._page_keys[self.stack.currentIndex()]
+
+    def _update_open_patients_entry(self) -> None:
+        row = self._page_keys.index(OPEN_PATIENTS_KEY)
+        item = self.nav.item(row)
+        count = self.patient_tabs.count()
+        item.setText(f"Open patients ({count})" if count else "Open patients (none)")
+        item.setHidden(count == 0)
+
+    # ---- patient workspaces -------------------------------------------------------------
+
+    def workspaces(self) -> list[PatientWorkspace]:
+        return [self.patient_tabs.widget(i) for i in range(self.patient_tabs.count())]  # type: ignore[misc]
+
+    def open_patient(self, patient_id: int) -> PatientWorkspace:
+        for i, ws in enumerate(self.workspaces()):
+            if ws.patient_id == patient_id:
+                self.patient_tabs.setCurrentIndex(i)
+                self.show_page(OPEN_PATIENTS_KEY)
+                return ws
+        return self._add_workspace(PatientWorkspace(self.ctx, patient_id))
+
+    def new_patient(self) -> PatientWorkspace | None:
+        if not self.ctx.can(Permission.EDIT_PATIENT):
+            return None
+        return self._add_workspace(PatientWorkspace(self.ctx, None))
+
+    def _add_workspace(self, ws: PatientWorkspace) -> PatientWorkspace:
+        index = self.patient_tabs.addTab(ws, ws.tab_title())
+        self.patient_tabs.setTabToolTip(index, ws.tab_title())
+        ws.title_changed.connect(lambda title, w=ws: self._retitle(w, title))
+        self.patient_tabs.setCurrentIndex(index)
+        self._update_open_patients_entry()
+        self.show_page(OPEN_PATIENTS_KEY)
+        ws.focus_first()
+        return ws
+
+    def _retitle(self, ws: PatientWorkspace, title: str) -> None:
+        index = self.patient_tabs.indexOf(ws)
+        if index >= 0:
+            self.patient_tabs.setTabText(index, title)
+            self.patient_tabs.setTabToolTip(index, title)
+
+    def close_patient_tab(self, index: int) -> bool:
+        ws: PatientWorkspace = self.patient_tabs.widget(index)  # type: ignore[assignment]
+        if ws.has_unsaved_changes() and not confirm(
+            self,
+            "Unsaved changes",
+            f"{ws.tab_title()} has changes that are not saved:\n{ws.unsaved_summary()}\n\n"
+            "Closing the patient discards them.",
+            yes="Discard changes and close",
+            no="Keep the patient open",
+        ):
+            return False
+        self.patient_tabs.removeTab(index)
+        ws.deleteLater()
+        self._update_open_patients_entry()
+        if self.patient_tabs.count() == 0 and self.current_page_key() == OPEN_PATIENTS_KEY:
+            self.nav.setCurrentRow(0)
+        return True
+
+    # ---- menus and status bar -----------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.new_patient_action = QAction("&New patient", self)
+        self.new_patient_action.setShortcut(QKeySequence.StandardKey.New)
+        self.new_patient_action.triggered.connect(self.new_patient)
+        self.new_patient_action.setEnabled(self.ctx.can(Permission.EDIT_PATIENT))
+        file_menu.addAction(self.new_patient_action)
+        file_menu.addSeparator()
+        self.sign_out_action = QAction("Sign &out", self)
+        self.sign_out_action.triggered.connect(self.sign_out)
+        file_menu.addAction(self.sign_out_action)
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        go_menu = self.menuBar().addMenu("&Go")
+        for row, key in enumerate(self._page_keys):
+            if key == OPEN_PATIENTS_KEY:
+                continue
+            action = QAction(self.nav.item(row).text(), self)
+            action.setShortcut(QKeySequence(f"Ctrl+{row + 1}"))
+            action.triggered.connect(lambda _checked=False, k=key: self.show_page(k))
+            go_menu.addAction(action)
+        close_tab = QAction("&Close patient", self)
+        close_tab.setShortcut(QKeySequence("Ctrl+W"))
+        close_tab.triggered.connect(self._close_current_patient)
+        go_menu.addSeparator()
+        go_menu.addAction(close_tab)
+
+        help_menu = self.menuBar().addMenu("&Help")
+        about = QAction("&About CareCoord", self)
+        about.triggered.connect(self.about)
+        help_menu.addAction(about)
+
+    def _close_current_patient(self) -> None:
+        if self.patient_tabs.count() and self.current_page_key() == OPEN_PATIENTS_KEY:
+            self.close_patient_tab(self.patient_tabs.currentIndex())
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.user_label = QLabel(f"Signed in: {self.ctx.actor.display}")
+        self.user_label.setObjectName("statusUser")
+        self.where_label = QLabel(f"Data: {self.ctx.where}")
+        self.where_label.setObjectName("statusWhere")
+        self.connection_label = QLabel("Connected")
+        bar.addWidget(self.user_label)
+        bar.addPermanentWidget(self.connection_label)
+        bar.addPermanentWidget(self.where_label)
+
+    def _on_unreachable(self, message: str) -> None:
+        self.connection_label.setText("Not connected: changes cannot be saved")
+        self.connection_label.setToolTip(message)
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About CareCoord",
+            f"<b>CareCoord {carecoord.__version__}</b><br>"
+            "Care coordination for intrathecal baclofen (ITB) pump therapy teams.<br><br>"
+            f"Data: {self.ctx.where}",
+        )
+
+    # ---- leaving --------------------------------------------------------------------------
+
+    def unsaved_workspaces(self) -> list[PatientWorkspace]:
+        return [ws for ws in self.workspaces() if ws.has_unsaved_changes()]
+
+    def _may_leave(self, verb: str) -> bool:
+        unsaved = self.unsaved_workspaces()
+        if not unsaved:
+            return True
+        names = "\n".join(f"• {ws.tab_title()}: {ws.unsaved_summary()}" for ws in unsaved)
+        return confirm(
+            self,
+            "Unsaved changes",
+            f"These patients have changes that are not saved:\n{names}\n\n{verb} discards them.",
+            yes=f"Discard changes and {verb.lower()}",
+            no="Go back to my work",
+        )
+
+    def sign_out(self) -> None:
+        if not self._may_leave("Signing out"):
+            return
+        self.outcome = "sign_out"
+        self._force_close = True
+        self.close()
+        self.signed_out.emit()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._force_close and not self._may_leave("Quitting"):
+            event.ignore()
+            return
+        self.idle.stop()
+        self.poller.stop()
+        event.accept()
