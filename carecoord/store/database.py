@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +28,39 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 # Any 64-bit constant: the PostgreSQL advisory lock that serialises schema upgrades.
 UPGRADE_LOCK_KEY = 0x0CA2EC00D
+
+
+_REVISION = re.compile(r"^revision\s*=\s*['\"]([^'\"]+)['\"]", re.M)
+_DOWN_REVISION = re.compile(r"^down_revision\s*=\s*(None|['\"]([^'\"]+)['\"])", re.M)
+
+
+@functools.cache
+def _revision_graph() -> dict[str, str | None]:
+    """revision -> parent, read from the migration files as text.
+
+    Start-up only needs to know whether the database is current; reading the files avoids
+    importing Alembic (a tenth of a second) on every start. Upgrades still use Alembic.
+    """
+    graph: dict[str, str | None] = {}
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        rev, down = _REVISION.search(source), _DOWN_REVISION.search(source)
+        if rev and down:
+            graph[rev.group(1)] = down.group(2)
+    return graph
+
+
+def known_revisions() -> frozenset[str]:
+    return frozenset(_revision_graph())
+
+
+def known_head() -> str:
+    graph = _revision_graph()
+    parents = {p for p in graph.values() if p}
+    heads = sorted(set(graph) - parents)
+    if len(heads) != 1:
+        raise DatabaseError(f"The app's migrations have {len(heads)} heads ({', '.join(heads)}).")
+    return heads[0]
 
 
 class DatabaseError(Exception):
@@ -200,15 +235,10 @@ class Database:
         return cfg
 
     def head_revision(self) -> str:
-        from alembic.script import ScriptDirectory
-
-        return ScriptDirectory.from_config(self._alembic_config()).get_current_head() or ""
+        return known_head()
 
     def schema_state(self) -> SchemaState:
-        from alembic.script import ScriptDirectory
-
-        script = ScriptDirectory.from_config(self._alembic_config())
-        head = script.get_current_head() or ""
+        head = known_head()
         try:
             with self.engine.connect() as conn:
                 names = inspect(conn).get_table_names()
@@ -225,12 +255,7 @@ class Database:
                 current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
         except DBAPIError as exc:
             raise self.explain(exc) from exc
-        known = current is None
-        if current is not None:
-            try:
-                known = script.get_revision(current) is not None
-            except Exception:  # alembic raises its own error types for unknown ids
-                known = False
+        known = current is None or current in known_revisions()
         return SchemaState(current, head, known)
 
     def check_schema(self) -> SchemaState:

@@ -114,3 +114,17 @@ def test_sqlite_uses_wal_and_foreign_keys(tmp_path):
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_fast_head_lookup_agrees_with_alembic():
+    """Start-up reads the newest revision from the files; it must match Alembic's own answer."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from carecoord.store.database import MIGRATIONS_DIR, known_head, known_revisions
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    script = ScriptDirectory.from_config(cfg)
+    assert known_head() == script.get_current_head()
+    assert known_revisions() == {r.revision for r in script.walk_revisions()}
