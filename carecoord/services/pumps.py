@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 import carecoord
 from carecoord.domain.devices import (
+    MARKABLE_FIELDS,
     BatteryWindow,
     DeviceModel,
     battery_replacement_window,
@@ -28,7 +29,9 @@ from carecoord.domain.devices import (
 from carecoord.domain.errors import Problem, ValidationFailed, raise_if_errors
 from carecoord.domain.patients import clean_text
 from carecoord.domain.permissions import Permission
+from carecoord.domain.program import PumpMode
 from carecoord.domain.program_status import PocketSide
+from carecoord.domain.units import QuantityError, format_number, parse_decimal
 from carecoord.services import audit
 from carecoord.services.context import Actor, require
 from carecoord.services.errors import ConflictError, FieldConflict, NotFound
@@ -82,6 +85,145 @@ def load_catalog(session: Session) -> list[DeviceModel]:
     return [corrected.get(d.key, d) for d in base] + [
         d for key, d in corrected.items() if key not in {b.key for b in base}
     ]
+
+
+def source_titles() -> dict[int, str]:
+    """Titles of the sources the catalog cites (CLINICAL.md numbering)."""
+    data = json.loads(catalog_file().read_text(encoding="utf-8"))
+    return {int(k): str(v) for k, v in data.get("source_titles", {}).items()}
+
+
+# Values an administrator may correct: those that may be marked unconfirmed.
+CATALOG_FIELD_LABELS = {
+    "default_alarm_volume_ml": "Default alarm volume (mL)",
+    "modes": "Modes",
+    "max_steps_per_day": "Most steps a day",
+    "battery_life_typical_months": "Typical battery life (months)",
+    "battery_life_max_months": "Longest battery life (months)",
+    "eri_lead_days": "Replacement indicator lead (days)",
+    "min_rate_ml_per_day": "Lowest rate (mL/day)",
+    "catheter_dead_volume_ml": "Catheter dead volume (mL)",
+}
+assert set(CATALOG_FIELD_LABELS) == set(MARKABLE_FIELDS)
+
+
+def catalog_value_text(device: DeviceModel, field_name: str) -> str:
+    """A catalog value as an administrator types it ("" when unknown)."""
+    value = getattr(device, field_name)
+    if value is None:
+        return ""
+    if field_name == "modes":
+        return ", ".join(m.label for m in PumpMode if m in value)
+    if field_name == "battery_life_typical_months":
+        return f"{value[0]}-{value[1]}"
+    if isinstance(value, Decimal):
+        return format_number(value)
+    return str(value)
+
+
+def parse_catalog_value(field_name: str, text: str, *, decimal_separator: str = ".") -> Any:
+    """Typed text -> the catalog's JSON form of the value; blank means unknown (None)."""
+    text = clean_text(text)
+    if not text:
+        return None
+    label = CATALOG_FIELD_LABELS[field_name]
+    try:
+        if field_name == "modes":
+            known = {m.label.lower(): m for m in PumpMode} | {m.value: m for m in PumpMode}
+            modes = []
+            for part in (p.strip().lower() for p in text.split(",")):
+                if part not in known:
+                    names = ", ".join(m.label for m in PumpMode)
+                    raise ValidationFailed.single(
+                        field_name, f"“{part}” is not a pump mode (known: {names})."
+                    )
+                modes.append(known[part].value)
+            return modes
+        if field_name == "battery_life_typical_months":
+            parts = text.replace("–", "-").split("-")
+            if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
+                raise ValidationFailed.single(
+                    field_name, "Write the typical battery life as shortest-longest, e.g. 60-84."
+                )
+            return [int(parts[0]), int(parts[1])]
+        if field_name in ("max_steps_per_day", "battery_life_max_months", "eri_lead_days"):
+            if not text.isdigit():
+                raise ValidationFailed.single(field_name, f"{label}: enter a whole number.")
+            return int(text)
+        return str(parse_decimal(text, decimal_separator=decimal_separator, what=label.lower()))
+    except QuantityError as exc:
+        raise ValidationFailed.single(field_name, str(exc)) from exc
+
+
+def correct_device(
+    session: Session,
+    actor: Actor,
+    key: str,
+    field_name: str,
+    text: str,
+    *,
+    confirmed: bool,
+    decimal_separator: str = ".",
+) -> DeviceModel:
+    """An administrator corrects one catalog value and says whether it is now confirmed.
+
+    The corrected catalog is validated whole and kept as a settings row; the shipped file is
+    never changed, so an update of the app cannot silently lose a correction.
+    """
+    require(actor, Permission.EDIT_CATALOG)
+    if field_name not in CATALOG_FIELD_LABELS:
+        raise ValidationFailed.single(field_name, "This catalog value cannot be corrected here.")
+    catalog = load_catalog(session)
+    try:
+        device = find_device(catalog, key)
+    except KeyError as exc:
+        raise NotFound(f"No pump “{key}” in the catalog.") from exc
+    value = parse_catalog_value(field_name, text, decimal_separator=decimal_separator)
+    entry = device.to_dict()
+    before = {"value": entry[field_name], "unconfirmed": field_name in device.unconfirmed}
+    entry[field_name] = value
+    unconfirmed = set(entry["unconfirmed"])
+    if confirmed:
+        if value is None:
+            raise ValidationFailed.single(
+                field_name,
+                "An empty value cannot be confirmed: enter the value or leave it "
+                "marked unconfirmed.",
+            )
+        unconfirmed.discard(field_name)
+    else:
+        unconfirmed.add(field_name)
+    entry["unconfirmed"] = sorted(unconfirmed)
+    after = {"value": value, "unconfirmed": field_name in unconfirmed}
+    if before == after:
+        return device
+    entries = [entry if d.key == key else d.to_dict() for d in catalog]
+    try:
+        corrected = parse_catalog({"devices": entries})
+    except ValidationFailed as exc:
+        raise ValidationFailed(
+            [Problem(field_name, p.message.split(": ", 1)[-1]) for p in exc.problems]
+        ) from exc
+    row = session.get(SettingRow, CATALOG_OVERRIDE_KEY)
+    text_value = json.dumps(catalog_to_dict(corrected), ensure_ascii=False)
+    if row is None:
+        session.add(SettingRow(key=CATALOG_OVERRIDE_KEY, value=text_value))
+    else:
+        row.value = text_value
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        action="update",
+        entity="device_catalog",
+        entity_id=key,
+        summary=f"Corrected {device.name}: {CATALOG_FIELD_LABELS[field_name]}"
+        + (" (confirmed)" if confirmed else " (still unconfirmed)"),
+        before=before,
+        after=after,
+    )
+    session.commit()
+    return find_device(corrected, key)
 
 
 def device_for(session: Session, key: str) -> DeviceModel | None:

@@ -84,3 +84,65 @@ def test_implant_permissions_and_conflict(db, team):
             pumps.update_implant(s, team.nurse, implant.id, implant.version, mine)
         assert "Dr Maria Doe" in exc.value.message
         assert {f.field for f in exc.value.fields} >= {"surgeon", "catheter_tip_level"}
+
+
+def test_administrator_corrects_unconfirmed_catalog_value(db, team):
+    """The correction is stored as an override, audited, and used for the battery window."""
+    with db.session() as s:
+        patient, implant = implanted_patient(s, team.nurse, device_key="prometra2_20")
+        assert implant.battery is None
+        device = pumps.correct_device(
+            s, team.admin, "prometra2_20", "battery_life_max_months", "96", confirmed=False
+        )
+        assert device.battery_life_max_months == 96
+        assert device.is_unconfirmed("battery_life_max_months")
+        device = pumps.correct_device(
+            s,
+            team.admin,
+            "prometra2_20",
+            "catheter_dead_volume_ml",
+            "0,25",
+            confirmed=True,
+            decimal_separator=",",
+        )
+        assert device.catheter_dead_volume_ml == Decimal("0.25")
+        assert not device.is_unconfirmed("catheter_dead_volume_ml")
+    with db.session() as s:
+        view = pumps.active_implant(s, patient.id)
+        assert view.battery is not None and view.battery.estimate
+        assert pumps.base_catalog()[2].battery_life_max_months is None  # file untouched
+        last = audit.last_change(s, "device_catalog", "prometra2_20")
+        assert "Catheter dead volume" in last.summary and "Alex Admin" in last.actor
+        assert audit.verify(s).ok
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "confirmed", "words"),
+    [
+        ("modes", "continuous, warp", False, "not a pump mode"),
+        ("battery_life_typical_months", "84", False, "shortest-longest"),
+        ("max_steps_per_day", "1.5", False, "whole number"),
+        ("min_rate_ml_per_day", "", True, "cannot be confirmed"),
+        ("default_alarm_volume_ml", "25", True, "below the reservoir"),
+        ("min_rate_ml_per_day", "12,5", False, "comma"),
+    ],
+)
+def test_bad_catalog_corrections_refused(db, team, field, text, confirmed, words):
+    with db.session() as s:
+        with pytest.raises(ValidationFailed) as exc:
+            pumps.correct_device(s, team.admin, "prometra2_20", field, text, confirmed=confirmed)
+        assert words in str(exc.value)
+        assert pumps.load_catalog(s) == list(pumps.base_catalog())
+
+
+def test_only_administrator_corrects_catalog(db, team):
+    with db.session() as s, pytest.raises(PermissionDenied, match="administrator"):
+        pumps.correct_device(
+            s, team.physiatrist, "prometra2_20", "eri_lead_days", "90", confirmed=True
+        )
+
+
+def test_catalog_sources_have_titles():
+    titles = pumps.source_titles()
+    for device in pumps.base_catalog():
+        assert all(n in titles for n in device.sources)
