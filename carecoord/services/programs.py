@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from carecoord.domain.enums import Origin
-from carecoord.domain.errors import Problem, Severity, ValidationFailed
+from carecoord.domain.errors import Problem, Severity, ValidationFailed, errors_only
 from carecoord.domain.patients import age_on, clean_text
 from carecoord.domain.permissions import Permission
 from carecoord.domain.program import (
@@ -31,6 +31,7 @@ from carecoord.domain.program import (
     local_midnight,
     program_from_dict,
     program_to_dict,
+    validate_program,
 )
 from carecoord.domain.program_safety import (
     PatientContext,
@@ -41,6 +42,7 @@ from carecoord.domain.program_safety import (
 )
 from carecoord.domain.program_status import ProgramStatus
 from carecoord.domain.refills import ProgramPeriod, alarm_volume_for, forecast_refill
+from carecoord.domain.settings import ClinicSettings
 from carecoord.domain.units import format_date, format_ml, format_number
 from carecoord.services import audit
 from carecoord.services.context import Actor, require
@@ -348,22 +350,6 @@ def default_phase(session: Session, patient_id: int) -> Phase:
     return Phase(last) if last else Phase.AFTER_IMPLANT
 
 
-def _patient_context(
-    patient: Patient, implant: ImplantView | None, phase: Phase, tz: dt.tzinfo
-) -> PatientContext | None:
-    if not patient.origin:
-        return None
-    implanted_at = None
-    if implant is not None:
-        implanted_at = local_midnight(implant.implant_date, tz)
-    return PatientContext(
-        origin=Origin(patient.origin),
-        age_years=age_on(patient.date_of_birth, dt.date.today()),
-        phase=phase,
-        implanted_at=implanted_at,
-    )
-
-
 def _recent_increases(session: Session, patient_id: int) -> list[dt.datetime]:
     """When each programmed dose increase took effect (for the one-per-24-h rule)."""
     rows = session.execute(
@@ -387,6 +373,94 @@ def _recent_increases(session: Session, patient_id: int) -> list[dt.datetime]:
     return increases
 
 
+@dataclass(frozen=True)
+class DraftContext:
+    """Everything the rules need about a patient, fetched once so a form checks every keystroke
+    without the database (``problems``)."""
+
+    patient_id: int
+    patient_name: str
+    origin: Origin | None
+    age_years: int
+    implant: ImplantView | None
+    active: ProgramView | None
+    unfinished: ProgramView | None
+    recent_increases: tuple[dt.datetime, ...]
+    default_phase: Phase
+    alarm_volume_ml: Decimal
+    settings: ClinicSettings
+
+    def alarm_date(
+        self, program: Program, programmed_on: dt.date, reservoir_ml: Decimal
+    ) -> dt.date | None:
+        """CareCoord's low-reservoir alarm date for ``program`` started with ``reservoir_ml``."""
+        return alarm_date_for(
+            program, programmed_on, reservoir_ml, self.alarm_volume_ml, self.settings
+        )
+
+    def patient_context(self, phase: Phase) -> PatientContext | None:
+        if self.origin is None:
+            return None
+        implanted_at = None
+        if self.implant is not None:
+            implanted_at = local_midnight(self.implant.implant_date, clinic_zone())
+        return PatientContext(self.origin, self.age_years, phase, implanted_at)
+
+    def problems(
+        self, program: Program, phase: Phase, now: dt.datetime | None = None
+    ) -> list[Problem]:
+        """Every problem with approving ``program`` now: device, patient, active program."""
+        problems = check_program(
+            program,
+            active=self.active.program if self.active else None,
+            device=self.implant.device if self.implant else None,
+            patient=self.patient_context(phase),
+            now=now or dt.datetime.now(dt.UTC),
+            recent_increases=self.recent_increases,
+        )
+        if self.implant is None:
+            problems.insert(
+                0, Problem("implant", "Record the implanted pump first: a program runs on a pump.")
+            )
+        if self.origin is None and program.mode is not PumpMode.STOPPED:
+            problems.append(
+                Problem(
+                    "dose_per_day",
+                    "The origin of spasticity is not recorded: the usual dose range and the "
+                    "titration limit cannot be checked.",
+                    Severity.WARNING,
+                )
+            )
+        return problems
+
+
+def load_draft_context(session: Session, actor: Actor, patient_id: int) -> DraftContext:
+    require(actor, Permission.VIEW_PATIENTS)
+    return _draft_context(session, patient_id)
+
+
+def _draft_context(session: Session, patient_id: int) -> DraftContext:
+    patient = session.get(Patient, patient_id)
+    if patient is None:
+        raise NotFound("This patient no longer exists.")
+    implant = active_implant(session, patient_id)
+    unfinished = _unfinished_row(session, patient_id)
+    settings = load_settings(session)
+    return DraftContext(
+        patient_id=patient_id,
+        patient_name=f"{patient.family_name.upper()}, {patient.given_names}",
+        origin=Origin(patient.origin) if patient.origin else None,
+        age_years=age_on(patient.date_of_birth, dt.date.today()),
+        implant=implant,
+        active=active_program(session, patient_id),
+        unfinished=_view(session, unfinished) if unfinished else None,
+        recent_increases=tuple(_recent_increases(session, patient_id)),
+        default_phase=default_phase(session, patient_id),
+        alarm_volume_ml=alarm_volume_for(settings, implant.device if implant else None),
+        settings=settings,
+    )
+
+
 def check_against_active(
     session: Session,
     patient_id: int,
@@ -395,34 +469,7 @@ def check_against_active(
     now: dt.datetime | None = None,
 ) -> list[Problem]:
     """Every problem with approving ``program`` now: device, patient, active program."""
-    patient = session.get(Patient, patient_id)
-    if patient is None:
-        raise NotFound("This patient no longer exists.")
-    implant = active_implant(session, patient_id)
-    active = active_program(session, patient_id)
-    now = now or dt.datetime.now(dt.UTC)
-    problems = check_program(
-        program,
-        active=active.program if active else None,
-        device=implant.device if implant else None,
-        patient=_patient_context(patient, implant, phase, clinic_zone()),
-        now=now,
-        recent_increases=_recent_increases(session, patient_id),
-    )
-    if implant is None:
-        problems.insert(
-            0, Problem("implant", "Record the implanted pump first: a program runs on a pump.")
-        )
-    if not patient.origin and program.mode is not PumpMode.STOPPED:
-        problems.append(
-            Problem(
-                "dose_per_day",
-                "The origin of spasticity is not recorded: the usual dose range and the "
-                "titration limit cannot be checked.",
-                Severity.WARNING,
-            )
-        )
-    return problems
+    return _draft_context(session, patient_id).problems(program, phase, now)
 
 
 # --------------------------------------------------------------------------------------------
@@ -646,20 +693,23 @@ def approve(
     return _view(session, row)
 
 
-def our_alarm_date(
-    session: Session,
+def alarm_date_for(
     program: Program,
-    implant: ImplantView | None,
     programmed_on: dt.date,
     reservoir_ml: Decimal,
+    alarm_volume_ml: Decimal,
+    settings: ClinicSettings,
 ) -> dt.date | None:
-    """CareCoord's low-reservoir alarm date for a program started with ``reservoir_ml``."""
-    if program.mode is PumpMode.STOPPED:
+    """The date the reservoir reaches the alarm volume; None for a stopped pump."""
+    if program.mode is PumpMode.STOPPED or errors_only(validate_program(program)):
         return None
-    settings = load_settings(session)
-    alarm_ml = alarm_volume_for(settings, implant.device if implant else None)
     forecast = forecast_refill(
-        programmed_on, reservoir_ml, program, clinic_zone(), settings, alarm_volume_ml=alarm_ml
+        programmed_on,
+        reservoir_ml,
+        program,
+        clinic_zone(),
+        settings,
+        alarm_volume_ml=alarm_volume_ml,
     )
     return forecast.alarm_date
 
@@ -724,9 +774,8 @@ def mark_programmed(
     if problems:
         raise ValidationFailed(problems)
     program = program_from_dict(json.loads(row.program_json))
-    ours = our_alarm_date(
-        session, program, implant, programmed_at.astimezone(clinic_zone()).date(), reservoir_ml
-    )
+    context = _draft_context(session, row.patient_id)
+    ours = context.alarm_date(program, programmed_at.astimezone(clinic_zone()).date(), reservoir_ml)
     if active is not None:
         active.status = ProgramStatus.SUPERSEDED.value
         active.superseded_at = programmed_at
