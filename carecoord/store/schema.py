@@ -3,6 +3,7 @@
 A feature with its own models adds one import line here.
 """
 
+import carecoord.store.models_candidacy  # noqa: F401
 from carecoord.store import models  # noqa: F401
 from carecoord.store.models import Base
 

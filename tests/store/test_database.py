@@ -63,8 +63,10 @@ def test_upgrade_backs_up_an_existing_sqlite_file(tmp_path):
     path = tmp_path / "clinic.db"
     db = Database(f"sqlite:///{path}")
     db.upgrade()
+    from alembic import command
+
     with db.engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = '0001_foundation'"))
+        command.downgrade(db._alembic_config(conn), "0001_foundation")
     # Pretend the head is newer by checking the backup path on a forced re-upgrade.
     backup = db.backup_sqlite("manual")
     assert backup is not None and backup.exists() and backup.stat().st_size > 0
