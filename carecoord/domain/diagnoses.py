@@ -47,3 +47,15 @@ _ORIGINS = {
     Diagnosis.STROKE: Origin.CEREBRAL,
     Diagnosis.HYPOXIC_BRAIN_INJURY: Origin.CEREBRAL,
 }
+
+
+def diagnosis_from_text(text: str | None) -> Diagnosis | None:
+    """The diagnosis named at the start of a free-text diagnosis ("Cerebral palsy, spastic
+    diplegia" -> cerebral palsy); any other non-empty text is "Other", empty text is None."""
+    words = " ".join((text or "").split()).casefold()
+    if not words:
+        return None
+    for diagnosis in Diagnosis:
+        if diagnosis is not Diagnosis.OTHER and words.startswith(diagnosis.label.casefold()):
+            return diagnosis
+    return Diagnosis.OTHER

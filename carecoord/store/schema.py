@@ -5,6 +5,7 @@ A feature with its own models adds one import line here.
 
 from carecoord.store import (
     models,  # noqa: F401
+    models_candidacy,  # noqa: F401
     models_pump,  # noqa: F401
 )
 from carecoord.store.models import Base

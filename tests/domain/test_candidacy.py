@@ -451,3 +451,23 @@ def test_checklist_has_words_for_every_item():
     for item in a.checklist:
         assert item.label and item.words and item.state.label
     assert a.words.startswith("Evaluations missing: ")
+
+
+def test_diagnosis_is_read_from_the_start_of_free_text():
+    """The patient record's free-text diagnosis maps to the candidacy rule's diagnosis."""
+    from carecoord.domain.diagnoses import Diagnosis, diagnosis_from_text
+
+    assert diagnosis_from_text("Cerebral palsy, spastic diplegia") is Diagnosis.CEREBRAL_PALSY
+    assert diagnosis_from_text("  traumatic  brain injury") is Diagnosis.TRAUMATIC_BRAIN_INJURY
+    assert diagnosis_from_text("Hereditary spastic paraplegia") is Diagnosis.OTHER
+    assert diagnosis_from_text("") is None and diagnosis_from_text(None) is None
+
+
+def test_goal_checks_refuse_empty_words_and_out_of_range_scores():
+    from carecoord.domain.goals import check_gas_score, check_goal
+
+    assert check_goal("sleep", "Sleeps through the night", None) == []
+    fields = {p.field for p in check_goal("nowhere", " ", "-1")}
+    assert fields == {"area", "description", "weight"}
+    assert check_gas_score(2) == [] and check_gas_score(-2) == []
+    assert check_gas_score(3) and check_gas_score("+1") == [] and check_gas_score("x")

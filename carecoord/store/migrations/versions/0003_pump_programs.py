@@ -1,7 +1,7 @@
 """pump programs: implants and program versions
 
 Revision ID: 0003_pump_programs
-Revises: 0001_foundation
+Revises: 0002_candidacy
 Create Date: 2026-11-24 19:20:12.681355
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0003_pump_programs'
-down_revision = '0001_foundation'
+down_revision = '0002_candidacy'
 branch_labels = None
 depends_on = None
 
