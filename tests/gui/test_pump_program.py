@@ -352,3 +352,34 @@ def test_implant_dialog_shows_battery_window_and_refuses_bad_values(
     assert "Plan the replacement now" in seen["battery"]
     assert "SynchroMed II 40 mL" in tab.implant_text.text()
     assert tab.new_button.isEnabled()
+
+
+def test_catalog_page_shows_unconfirmed_and_sources_and_admin_corrects(
+    qtbot, make_ctx, gui_db, clinic
+):
+    from carecoord.gui.pump.catalog import FIELDS, CatalogPage
+
+    nurse_page = CatalogPage(make_ctx(clinic.nurse))
+    qtbot.addWidget(nurse_page)
+    assert not nurse_page.correct_button.isEnabled()
+    assert "administrator" in nurse_page.correct_button.toolTip()
+    page = CatalogPage(make_ctx(clinic.admin))
+    qtbot.addWidget(page)
+    row = next(
+        r for r in range(page.table.rowCount()) if "Prometra II 20" in page.table.item(r, 0).text()
+    )
+    column = 3 + FIELDS.index("battery_life_max_months")
+    assert page.table.item(row, column).text() == "not known (unconfirmed)"
+    assert "[26] Prometra MRI safety" in page.sources.text()
+    page.table.setCurrentCell(row, column)
+
+    def fix(dialog):
+        dialog.value.setText("x")
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+        assert "whole number" in dialog.message.text()
+        dialog.value.setText("96")
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+
+    when_modal(fix)
+    qtbot.mouseClick(page.correct_button, Qt.MouseButton.LeftButton)
+    assert page.table.item(row, column).text() == "96 (unconfirmed)"

@@ -27,6 +27,7 @@ from carecoord.domain.program import describe_program, dose_per_day_by_weekday
 from carecoord.domain.program_status import ProgramStatus
 from carecoord.domain.units import format_date, format_datetime, format_ml
 from carecoord.gui.context import AppContext, gate
+from carecoord.gui.pump import catalog  # noqa: F401  (registers the catalog page)
 from carecoord.gui.pump.chart import DoseHistoryChart
 from carecoord.gui.pump.dialogs import (
     ImplantDialog,
