@@ -336,9 +336,9 @@ def _unfinished_row(session: Session, patient_id: int) -> PumpProgram | None:
 # Rules in context
 
 
-def default_phase(session: Session, patient_id: int) -> Phase:
+def default_phase(session: Session, patient_id: int, implant: ImplantView | None = None) -> Phase:
     """The phase of the last program on the current pump; after implant for its first one."""
-    implant = active_implant(session, patient_id)
+    implant = implant or active_implant(session, patient_id)
     if implant is None:
         return Phase.AFTER_IMPLANT
     last = session.scalars(
@@ -455,7 +455,7 @@ def _draft_context(session: Session, patient_id: int) -> DraftContext:
         active=active_program(session, patient_id),
         unfinished=_view(session, unfinished) if unfinished else None,
         recent_increases=tuple(_recent_increases(session, patient_id)),
-        default_phase=default_phase(session, patient_id),
+        default_phase=default_phase(session, patient_id, implant),
         alarm_volume_ml=alarm_volume_for(settings, implant.device if implant else None),
         settings=settings,
     )

@@ -114,9 +114,9 @@ class HourlyDoseChart(QWidget):
                 Qt.AlignmentFlag.AlignLeft,
                 f"{i:02d}",
             )
-        caption = "mcg in each hour, by clock hour"
+        caption = "mcg in each clock hour"
         if self.compare:
-            caption += "   (dashed red line: active program)"
+            caption += "; dashed line: active program"
         if self.note:
             caption += f"   {self.note}"
         p.drawText(
