@@ -31,6 +31,8 @@ VIEW_MODULES: list[str] = [
     "carecoord.gui.pages.team",
     "carecoord.gui.patient.overview",
     "carecoord.gui.patient.history",
+    "carecoord.gui.candidacy.evaluations",
+    "carecoord.gui.candidacy.candidacy_tab",
 ]
 
 
