@@ -33,6 +33,8 @@ VIEW_MODULES: list[str] = [
     "carecoord.gui.patient.history",
     "carecoord.gui.candidacy.evaluations",
     "carecoord.gui.candidacy.candidacy_tab",
+    "carecoord.gui.meetings.page",
+    "carecoord.gui.meetings.dashboard",
 ]
 
 
