@@ -32,6 +32,10 @@ VIEW_MODULES: list[str] = [
     "carecoord.gui.patient.overview",
     "carecoord.gui.patient.history",
     "carecoord.gui.pump.tab",
+    "carecoord.gui.candidacy.evaluations",
+    "carecoord.gui.candidacy.candidacy_tab",
+    "carecoord.gui.meetings.page",
+    "carecoord.gui.meetings.dashboard",
 ]
 
 
