@@ -81,37 +81,54 @@ def before_after_chart(
     before: Sequence[float | None],
     after: Sequence[float | None],
     *,
-    width: float,
+    panel_width: float,
     height: float,
+    per_row: int = 4,
     before_label: str = "Before screening",
     after_label: str = "After screening",
 ) -> Drawing:
-    """Paired bars per scale (missing values drawn as empty); a legend on top."""
-    regular, _bold = register_fonts()
-    drawing = Drawing(width, height)
-    chart = VerticalBarChart()
-    chart.x, chart.y = 36, 30
-    chart.width, chart.height = width - 46, height - 56
-    chart.data = [[v or 0 for v in before], [v or 0 for v in after]]
-    chart.bars[0].fillColor = BEFORE
-    chart.bars[1].fillColor = AFTER
-    chart.bars.strokeColor = None
-    chart.valueAxis.valueMin = 0
-    top, step = nice_axis(max([v or 0 for v in (*before, *after)], default=0))
-    chart.valueAxis.valueMax = top
-    chart.valueAxis.valueStep = step
-    chart.valueAxis.labels.fontName = regular
-    chart.valueAxis.labels.fontSize = 9
-    chart.valueAxis.labelTextFormat = lambda v: f"{v:g}"
-    chart.categoryAxis.categoryNames = [visual(n) for n in names]
-    chart.categoryAxis.labels.fontName = regular
-    chart.categoryAxis.labels.fontSize = 9
-    drawing.add(chart)
+    """One small panel per scale, each with its own axis (an Ashworth grade of 3 and a Barthel
+    score of 60 cannot share one), before and after side by side; a legend on top."""
     from reportlab.graphics.shapes import Rect
 
-    y = height - 14
-    drawing.add(Rect(36, y, 10, 10, fillColor=BEFORE, strokeColor=None))
-    drawing.add(String(50, y + 1, before_label, fontName=regular, fontSize=9))
-    drawing.add(Rect(160, y, 10, 10, fillColor=AFTER, strokeColor=None))
-    drawing.add(String(174, y + 1, after_label, fontName=regular, fontSize=9))
+    regular, _bold = register_fonts()
+    rows = max(1, -(-len(names) // per_row))
+    legend = 16
+    drawing = Drawing(panel_width * min(len(names), per_row), rows * height + legend)
+    for index, name in enumerate(names):
+        row, column = divmod(index, per_row)
+        x0 = column * panel_width
+        y0 = (rows - 1 - row) * height
+        chart = VerticalBarChart()
+        chart.x, chart.y = x0 + 28, y0 + 26
+        chart.width, chart.height = panel_width - 40, height - 36
+        chart.data = [[before[index] or 0], [after[index] or 0]]
+        chart.bars[0].fillColor = BEFORE
+        chart.bars[1].fillColor = AFTER
+        chart.bars.strokeColor = None
+        chart.barSpacing = 4
+        top, step = nice_axis(max(before[index] or 0, after[index] or 0))
+        chart.valueAxis.valueMin = 0
+        chart.valueAxis.valueMax = top
+        chart.valueAxis.valueStep = step
+        chart.valueAxis.labels.fontName = regular
+        chart.valueAxis.labels.fontSize = 8
+        chart.valueAxis.labelTextFormat = lambda v: f"{v:g}"
+        chart.categoryAxis.categoryNames = [""]
+        drawing.add(chart)
+        drawing.add(
+            String(
+                x0 + 28 + chart.width / 2,
+                y0 + 12,
+                visual(name),
+                fontName=regular,
+                fontSize=8.5,
+                textAnchor="middle",
+            )
+        )
+    y = rows * height + 3
+    drawing.add(Rect(28, y, 9, 9, fillColor=BEFORE, strokeColor=None))
+    drawing.add(String(41, y + 1, before_label, fontName=regular, fontSize=9))
+    drawing.add(Rect(150, y, 9, 9, fillColor=AFTER, strokeColor=None))
+    drawing.add(String(163, y + 1, after_label, fontName=regular, fontSize=9))
     return drawing

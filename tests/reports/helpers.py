@@ -78,3 +78,125 @@ def example2_plan(**changes) -> CarePlanInput:
     )
     values.update(changes)
     return CarePlanInput(**values)
+
+
+def evaluation_input(**changes):
+    """A patient with four signed evaluations, one draft, a positive screen and a status."""
+    from carecoord.domain.evaluations import Recommendation
+    from carecoord.reports.evaluation_summary import (
+        CandidacySummary,
+        DisciplineFinding,
+        EvaluationSummaryInput,
+        ScaleComparison,
+        ScreeningSummary,
+    )
+
+    values = dict(
+        patient=PatientInfo("Okafor", "Chidi", "MRN-0107", dt.date(1975, 3, 2)),
+        clinic_name="Riverside Spasticity Clinic",
+        generated_at=GENERATED_AT,
+        generated_by="Dr Maria Doe (Physiatrist)",
+        diagnosis="Spinal cord injury, T4",
+        origin="Spinal origin",
+        findings=(
+            DisciplineFinding(
+                Discipline.PHYSIATRIST,
+                "Dr Maria Doe",
+                dt.date(2026, 10, 2),
+                "Severe lower-limb spasticity despite baclofen 80 mg a day.",
+                Recommendation.PROCEED_TO_SCREENING,
+            ),
+            DisciplineFinding(
+                Discipline.PHYSICAL_THERAPIST,
+                "Priya Patel",
+                dt.date(2026, 10, 3),
+                "MAS 3 in both hip adductors; transfers need two people.",
+                Recommendation.PROCEED_TO_SCREENING,
+            ),
+            DisciplineFinding(
+                Discipline.NURSE,
+                "Nia King",
+                dt.date(2026, 10, 4),
+                "Skin intact, no infection.",
+                Recommendation.PROCEED_TO_SCREENING,
+            ),
+            DisciplineFinding(
+                Discipline.SOCIAL_WORKER,
+                "Sam Wu",
+                None,
+                "Lives 140 km away; daughter drives.",
+                Recommendation.NEEDS_MORE_INFORMATION,
+                "Transport to refills every 2 months not yet arranged.",
+            ),
+        ),
+        scales=(
+            ScaleComparison("Mean Modified Ashworth", Decimal("2.75"), Decimal("1.25")),
+            ScaleComparison("Penn spasm frequency", Decimal(3), Decimal(1)),
+            ScaleComparison("Pain (0-10)", Decimal(6), None),
+        ),
+        screening=ScreeningSummary(
+            "50 mcg bolus",
+            dt.date(2026, 10, 20),
+            "Positive response: mean MAS reduction 1.5 at 4 h",
+            ("Headache",),
+        ),
+        candidacy=CandidacySummary(
+            "Evaluations missing",
+            ("The occupational therapist evaluation is missing.",),
+            (),
+            ("Social worker evaluation is a draft.",),
+        ),
+    )
+    values.update(changes)
+    return EvaluationSummaryInput(**values)
+
+
+def minutes_input(**changes):
+    from carecoord.domain.candidacy import CandidacyStatus
+    from carecoord.domain.decisions import DecisionKind, TeamDecision
+    from carecoord.domain.meetings import AgendaOrigin, ItemOutcome
+    from carecoord.reports.minutes import MeetingAttendee, MeetingMinutesInput, MinutesItem
+
+    held = dt.date(2026, 11, 20)
+    values = dict(
+        clinic_name="Riverside Spasticity Clinic",
+        held_on=held,
+        generated_at=GENERATED_AT,
+        generated_by="Sam Wu (Social worker)",
+        attendees=(
+            MeetingAttendee("Dr Maria Doe", Discipline.PHYSIATRIST),
+            MeetingAttendee("Priya Patel", Discipline.PHYSICAL_THERAPIST),
+            MeetingAttendee("Ola Olsen", Discipline.OCCUPATIONAL_THERAPIST),
+            MeetingAttendee("Nia King", Discipline.NURSE),
+            MeetingAttendee("Sam Wu", Discipline.SOCIAL_WORKER),
+        ),
+        items=(
+            MinutesItem(
+                PatientInfo("Okafor", "Chidi", "MRN-0107"),
+                outcome=ItemOutcome.DISCUSSED,
+                decision=TeamDecision(
+                    1, 1, DecisionKind.APPROVE_IMPLANT, held, "Positive screen; goals agreed."
+                ),
+                candidacy_status=CandidacyStatus.READY_FOR_TEAM_REVIEW,
+            ),
+            MinutesItem(
+                PatientInfo("Lindqvist", "Åsa", "MRN-0211"),
+                origin=AgendaOrigin.CARRIED_OVER,
+                outcome=ItemOutcome.DISCUSSED,
+                decision=TeamDecision(
+                    2,
+                    2,
+                    DecisionKind.DEFER,
+                    held,
+                    "Urinary infection under treatment.",
+                    dt.date(2027, 1, 15),
+                ),
+            ),
+            MinutesItem(
+                PatientInfo("Haddad", "Rami", "MRN-0300"),
+                outcome=ItemOutcome.CARRIED_FORWARD,
+            ),
+        ),
+    )
+    values.update(changes)
+    return MeetingMinutesInput(**values)
