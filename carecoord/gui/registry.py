@@ -31,6 +31,8 @@ VIEW_MODULES: list[str] = [
     "carecoord.gui.pages.team",
     "carecoord.gui.patient.overview",
     "carecoord.gui.patient.history",
+    "carecoord.gui.reports.tab",
+    "carecoord.gui.reports.batch_section",
 ]
 
 
