@@ -60,6 +60,7 @@ from carecoord.reports.translations import Translator
 
 # A credit card is 85.6 x 54 mm (ISO/IEC 7810 ID-1): the folded card fits a wallet.
 CARD_WIDTH, CARD_HEIGHT = 85.6 * mm, 54 * mm
+LONG_NAME = 80  # characters
 
 
 @dataclass(frozen=True)
@@ -267,7 +268,11 @@ class _Builder:
         patient = self.data.patient
         name = patient.display_name
         out: list[Flowable] = [self.p(self.t("care.title"), "title")]
-        out.append(self.p(esc(name) if name else self.gap("patient name", "gap.fill_in"), "big"))
+        # A very long name in the largest type would push the emergency box off the page.
+        name_style = "big" if len(name) <= LONG_NAME else "h3"
+        out.append(
+            self.p(esc(name) if name else self.gap("patient name", "gap.fill_in"), name_style)
+        )
         details = [self.t("care.record", mrn=_text(patient.mrn) or "—")]
         if patient.date_of_birth is not None:
             details.append(self.t("care.born", date=self.tr.date(patient.date_of_birth)))
@@ -360,7 +365,7 @@ class _Builder:
             rows.append(
                 [
                     self.p(self.t("care.dates.refill_by"), "big_label"),
-                    self.p(esc(self.tr.date(refill.refill_by)), "big"),
+                    self.p(esc(self.tr.date(refill.refill_by)), "big_date"),
                 ]
             )
         else:
@@ -375,7 +380,7 @@ class _Builder:
                 [
                     self.p(self.t("care.dates.alarm"), "big_label"),
                     [
-                        self.p(esc(self.tr.date(refill.alarm_date)), "big"),
+                        self.p(esc(self.tr.date(refill.alarm_date)), "big_date"),
                         self.p(self.t("care.dates.alarm_note")),
                     ],
                 ]
@@ -408,7 +413,7 @@ class _Builder:
                     self.p(self.gap("next appointment")),
                 ]
             )
-        table = Table(rows, colWidths=[self.width * 0.38, self.width * 0.62], hAlign="LEFT")
+        table = Table(rows, colWidths=[self.width * 0.3, self.width * 0.7], hAlign="LEFT")
         table.setStyle(
             TableStyle(
                 [
@@ -692,8 +697,9 @@ class _Builder:
         return PageFrame(
             clinic_name=_text(data.clinic.name),
             footer_identity=self.tr.text(
-                "footer.identity", name=data.patient.display_name, mrn=_text(data.patient.mrn)
+                "footer.identity", name="{name}", mrn=_text(data.patient.mrn)
             ),
+            footer_name=data.patient.display_name,
             footer_generated=generated,
             page_of=self.tr.text("page.of", page="{page}", pages="{pages}"),
             draft=data.is_draft,

@@ -261,7 +261,8 @@ def render_evaluation_summary(data: EvaluationSummaryInput) -> RenderedReport:
 
     frame = PageFrame(
         clinic_name=data.clinic_name.strip(),
-        footer_identity=f"{data.patient.display_name} · Record number {data.patient.mrn}",
+        footer_identity="{name} · Record number " + data.patient.mrn,
+        footer_name=data.patient.display_name,
         footer_generated=generated_words(data.generated_at, data.generated_by)
         + " · Confidential: for the treating team",
         page_of="Page {page} of {pages}",

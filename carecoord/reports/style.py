@@ -65,6 +65,7 @@ class Styles:
     h2: ParagraphStyle
     h3: ParagraphStyle
     big: ParagraphStyle
+    big_date: ParagraphStyle
     big_label: ParagraphStyle
     alert: ParagraphStyle
     gap: ParagraphStyle
@@ -93,10 +94,16 @@ def make_styles(base_size: float = 12) -> Styles:
         small=style("small", max(base_size - 2, 9), textColor=MUTED),
         title=style("title", base_size + 9, bold, spaceAfter=4, leading=(base_size + 9) * 1.2),
         h2=style(
-            "h2", base_size + 4, bold, spaceBefore=base_size * 0.9, spaceAfter=base_size * 0.35
+            "h2",
+            base_size + 4,
+            bold,
+            spaceBefore=base_size * 0.9,
+            spaceAfter=base_size * 0.35,
+            keepWithNext=1,  # a heading never ends a page alone
         ),
         h3=style("h3", base_size + 1, bold, spaceBefore=base_size * 0.5, spaceAfter=2),
         big=style("big", base_size + 8, bold, leading=(base_size + 8) * 1.2),
+        big_date=style("big_date", base_size + 7, bold, leading=(base_size + 7) * 1.2),
         big_label=style("big_label", base_size, bold, textColor=MUTED),
         alert=style("alert", base_size, bold, textColor=ALERT, spaceAfter=base_size * 0.4),
         gap=style(
@@ -124,12 +131,22 @@ class PageFrame:
     """What the header and footer of every page say (already in the document's language)."""
 
     clinic_name: str
-    footer_identity: str  # "ROSSI, Ana · Record number MRN-1", "" for meeting minutes
+    footer_identity: str  # "{name} · Record number MRN-1": only {name} is shortened to fit
     footer_generated: str  # "Generated 24 Nov 2026 14:05 by Nia King from program version 3"
     page_of: str  # template with {page} and {pages}: "Page {page} of {pages}"
     draft: bool = False
     draft_word: str = "DRAFT"
     draft_note: str = ""  # "Not yet programmed on the pump"
+    footer_name: str = ""  # fills {name} in footer_identity
+
+    def identity_fitting(self, font: str, size: float, width: float) -> str:
+        """The identity line, the name shortened so that the record number always shows."""
+        template = self.footer_identity
+        if "{name}" not in template:
+            return _fit(visual(template), font, size, width)
+        rest = stringWidth(visual(template.replace("{name}", "")), font, size)
+        name = _fit(visual(self.footer_name), font, size, max(width - rest, 20 * mm))
+        return visual(template.replace("{name}", "\x00")).replace("\x00", name)
 
 
 def _fit(text: str, font: str, size: float, width: float) -> str:
@@ -176,7 +193,7 @@ def _numbered_canvas_class(frame: PageFrame) -> type[Canvas]:
             page_width = stringWidth(page_text, bold, 10)
             self.drawRightString(width - MARGIN, FOOTER_SPACE - 8 * mm, page_text)
             self.setFont(bold, 10)
-            identity = _fit(visual(frame.footer_identity), bold, 10, usable - page_width - 6 * mm)
+            identity = frame.identity_fitting(bold, 10, usable - page_width - 6 * mm)
             self.drawString(MARGIN, FOOTER_SPACE - 8 * mm, identity)
             self.setFillColor(MUTED)
             self.setFont(regular, 8.5)
