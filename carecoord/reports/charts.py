@@ -44,7 +44,7 @@ def hourly_dose_chart(
     drawing = Drawing(width, height)
     chart = VerticalBarChart()
     chart.x, chart.y = 44, 34
-    chart.width, chart.height = width - 54, height - 52
+    chart.width, chart.height = width - 54, height - 60
     values = [float(d) for d in doses_mcg]
     chart.data = [values]
     chart.bars[0].fillColor = BAR
@@ -52,7 +52,7 @@ def hourly_dose_chart(
     chart.barSpacing = 1
     chart.groupSpacing = 2
     chart.valueAxis.valueMin = 0
-    top, step = nice_axis(max(values, default=0))
+    top, step = nice_axis(max(values, default=0) * 1.05)  # headroom above the highest bar
     chart.valueAxis.valueMax = top
     chart.valueAxis.valueStep = step
     chart.valueAxis.labels.fontName = regular
@@ -67,7 +67,7 @@ def hourly_dose_chart(
     chart.categoryAxis.labels.fontSize = 10
     chart.categoryAxis.labels.dy = -3
     drawing.add(chart)
-    drawing.add(String(4, height - 12, visual(axis_title), fontName=bold, fontSize=10))
+    drawing.add(String(4, height - 10, visual(axis_title), fontName=bold, fontSize=10))
     drawing.add(
         String(
             width / 2, 4, visual(hours_title), fontName=regular, fontSize=10, textAnchor="middle"
