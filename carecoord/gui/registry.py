@@ -36,6 +36,8 @@ VIEW_MODULES: list[str] = [
     "carecoord.gui.candidacy.candidacy_tab",
     "carecoord.gui.meetings.page",
     "carecoord.gui.meetings.dashboard",
+    "carecoord.gui.reports.tab",
+    "carecoord.gui.reports.batch_section",
 ]
 
 
