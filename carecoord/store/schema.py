@@ -7,6 +7,7 @@ from carecoord.store import (
     models,  # noqa: F401
     models_candidacy,  # noqa: F401
     models_pump,  # noqa: F401
+    models_refills,  # noqa: F401
 )
 from carecoord.store.models import Base
 
