@@ -152,6 +152,8 @@ class ReportsTab(QWidget):
         self.preview.show_pages(preview.images)
         pages = len(preview.images)
         text = f"{pages} page{'s' if pages != 1 else ''}."
+        if preview.report.language_note:
+            text += " " + preview.report.language_note
         if preview.report.gaps:
             text += (
                 " To fill in before this is complete (marked on the page): "
