@@ -124,6 +124,8 @@ def test_preview_is_built_off_the_gui_thread(qtbot, make_ctx, clinic, patient, m
     monkeypatch.setattr("carecoord.gui.reports.tab.page_images", recording)
     widget = ReportsTab(make_ctx(clinic.nurse), patient.id)
     qtbot.addWidget(widget)
+    assert widget.current is None  # nothing is built until the tab is shown
+    widget.show()
     qtbot.waitUntil(lambda: widget.current is not None, timeout=10000)
     assert threads and threads[0] != threading.get_ident()
     assert widget.preview.page_labels
