@@ -126,7 +126,7 @@ def test_preview_is_built_off_the_gui_thread(qtbot, make_ctx, clinic, patient, m
     qtbot.addWidget(widget)
     assert widget.current is None  # nothing is built until the tab is shown
     widget.show()
-    qtbot.waitUntil(lambda: widget.current is not None, timeout=10000)
+    qtbot.waitUntil(lambda: widget.current is not None, timeout=30000)
     assert threads and threads[0] != threading.get_ident()
     assert widget.preview.page_labels
 
@@ -206,5 +206,5 @@ def test_batch_runs_off_the_gui_thread(qtbot, page, tmp_path, monkeypatch):
     patient_id = page.ctx.call(patients.my_patients)[0].id
     handle = page.run_batch([patient_id, patient_id])
     assert handle is not None
-    qtbot.waitUntil(lambda: "2 care plans saved" in page.result.text(), timeout=15000)
+    qtbot.waitUntil(lambda: "2 care plans saved" in page.result.text(), timeout=30000)
     assert threads and all(t != threading.get_ident() for t in threads)
