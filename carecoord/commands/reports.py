@@ -107,6 +107,8 @@ def _save(report: RenderedReport, path: Path, what: str) -> int:
     except OSError as exc:
         raise CommandError(f"Cannot write {path}: {exc.strerror or exc}.") from exc
     print(f"{what} written: {path}")
+    if report.language_note:
+        print(report.language_note, file=sys.stderr)
     if report.gaps:
         print(
             "Marked on the page as still to be filled in: " + ", ".join(report.gaps) + ".",

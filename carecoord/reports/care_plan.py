@@ -153,6 +153,7 @@ class RenderedReport:
     pdf: bytes
     gaps: list[str] = field(default_factory=list)
     language: str = "en"
+    language_note: str = ""  # "No translation for fr yet: printed in English."
 
 
 # ---------------------------------------------------------------------------------------------
@@ -722,4 +723,13 @@ def render_care_plan(data: CarePlanInput) -> RenderedReport:
         subject=data.patient.display_name,
     )
     gaps = builder.gaps + [f"translation: {g}" for g in builder.tr.gaps]
-    return RenderedReport(pdf=pdf, gaps=list(dict.fromkeys(gaps)), language=builder.tr.language)
+    wanted = (data.language or data.patient.preferred_language or "").strip().lower()
+    note = ""
+    if wanted and wanted != builder.tr.language:
+        note = f"There is no “{wanted}” translation of the care plan yet: it is printed in English."
+    return RenderedReport(
+        pdf=pdf,
+        gaps=list(dict.fromkeys(gaps)),
+        language=builder.tr.language,
+        language_note=note,
+    )

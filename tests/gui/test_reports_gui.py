@@ -124,7 +124,9 @@ def test_preview_is_built_off_the_gui_thread(qtbot, make_ctx, clinic, patient, m
     monkeypatch.setattr("carecoord.gui.reports.tab.page_images", recording)
     widget = ReportsTab(make_ctx(clinic.nurse), patient.id)
     qtbot.addWidget(widget)
-    qtbot.waitUntil(lambda: widget.current is not None, timeout=10000)
+    assert widget.current is None  # nothing is built until the tab is shown
+    widget.show()
+    qtbot.waitUntil(lambda: widget.current is not None, timeout=30000)
     assert threads and threads[0] != threading.get_ident()
     assert widget.preview.page_labels
 
@@ -189,3 +191,20 @@ def test_batch_refuses_a_file_as_folder(page, tmp_path):
     assert page.run_batch([1]) is None
     assert "is a file, not a folder" in page.result.text()
     assert Path(blocker).read_text() == "x"
+
+
+def test_batch_runs_off_the_gui_thread(qtbot, page, tmp_path, monkeypatch):
+    tasks.set_synchronous(False)
+    threads: list[int] = []
+    real = batch_module.render_care_plan
+
+    def recording(data):
+        threads.append(threading.get_ident())
+        return real(data)
+
+    monkeypatch.setattr(batch_module, "render_care_plan", recording)
+    patient_id = page.ctx.call(patients.my_patients)[0].id
+    handle = page.run_batch([patient_id, patient_id])
+    assert handle is not None
+    qtbot.waitUntil(lambda: "2 care plans saved" in page.result.text(), timeout=30000)
+    assert threads and all(t != threading.get_ident() for t in threads)

@@ -124,6 +124,10 @@ def test_unknown_language_falls_back_to_english():
     report = render_care_plan(plan)
     assert report.language == "en"
     assert "360 micrograms a day" in text_of(report.pdf)
+    assert report.language_note == (
+        "There is no “xx” translation of the care plan yet: it is printed in English."
+    )
+    assert render_care_plan(example2_plan()).language_note == ""
 
 
 def test_draft_watermark_on_every_page_when_not_programmed_on_the_device():

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtGui import QImage, QKeySequence, QShortcut
+from PySide6.QtGui import QImage, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QComboBox,
@@ -99,9 +99,9 @@ class ReportsTab(QWidget):
         gate(self.print_button, ctx, Permission.PRINT_REPORTS, "Print this report (Ctrl+P)")
         self._set_ready(False)
         ctx.bus.changed.connect(self._on_bus)
-        if allowed:
-            self.refresh()
-        else:
+        # Built when first shown: opening a patient does not pay for a preview nobody looks at.
+        self._stale = allowed
+        if not allowed:
             self.status.setText(self.save_button.toolTip())
 
     # -- building the preview ---------------------------------------------------------------
@@ -112,9 +112,18 @@ class ReportsTab(QWidget):
         self.language_label.setEnabled(care_plan)
         self.refresh()
 
-    def _on_bus(self, entity: str) -> None:
-        if entity in ("patient", "team", "settings", "external") and self.isVisible():
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
             self.refresh()
+
+    def _on_bus(self, entity: str) -> None:
+        if entity not in ("patient", "team", "settings", "external"):
+            return
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True
 
     def _set_ready(self, ready: bool) -> None:
         can = self.ctx.can(Permission.PRINT_REPORTS)
@@ -124,6 +133,7 @@ class ReportsTab(QWidget):
     def refresh(self) -> None:
         if self.patient_id is None or not self.ctx.can(Permission.PRINT_REPORTS):
             return
+        self._stale = False
         self._set_ready(False)
         self.status.setText("Preparing the preview…")
         run_task(
@@ -152,6 +162,8 @@ class ReportsTab(QWidget):
         self.preview.show_pages(preview.images)
         pages = len(preview.images)
         text = f"{pages} page{'s' if pages != 1 else ''}."
+        if preview.report.language_note:
+            text += " " + preview.report.language_note
         if preview.report.gaps:
             text += (
                 " To fill in before this is complete (marked on the page): "
