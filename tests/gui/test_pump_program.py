@@ -383,3 +383,13 @@ def test_catalog_page_shows_unconfirmed_and_sources_and_admin_corrects(
     when_modal(fix)
     qtbot.mouseClick(page.correct_button, Qt.MouseButton.LeftButton)
     assert page.table.item(row, column).text() == "96 (unconfirmed)"
+
+
+def test_catalog_opens_from_the_pump_tab(qtbot, make_ctx, gui_db, clinic):
+    patient = _patient_with_active_program(gui_db, clinic)
+    tab = _tab(qtbot, make_ctx, clinic.nurse, patient.id)
+    from carecoord.gui.pump.catalog import open_catalog
+
+    page = open_catalog(tab.ctx, tab)
+    assert page.table.rowCount() == 4 and page.isVisible()
+    page.window().close()

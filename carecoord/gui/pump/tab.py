@@ -27,7 +27,7 @@ from carecoord.domain.program import describe_program, dose_per_day_by_weekday
 from carecoord.domain.program_status import ProgramStatus
 from carecoord.domain.units import format_date, format_datetime, format_ml
 from carecoord.gui.context import AppContext, gate
-from carecoord.gui.pump import catalog  # noqa: F401  (registers the catalog page)
+from carecoord.gui.pump.catalog import open_catalog
 from carecoord.gui.pump.chart import DoseHistoryChart
 from carecoord.gui.pump.dialogs import (
     ImplantDialog,
@@ -94,6 +94,11 @@ class PumpProgramTab(QWidget):
         implant_layout.addWidget(self.implant_text)
         row = QHBoxLayout()
         row.addStretch(1)
+        self.catalog_button = QPushButton("Pump &catalog…")
+        self.catalog_button.setObjectName("catalogButton")
+        self.catalog_button.setToolTip("Models, their limits, unconfirmed values and sources")
+        self.catalog_button.clicked.connect(lambda: open_catalog(self.ctx, self))
+        row.addWidget(self.catalog_button)
         self.implant_button = QPushButton("Edit implant record…")
         self.implant_button.setObjectName("implantButton")
         self.implant_button.clicked.connect(self.edit_implant)
