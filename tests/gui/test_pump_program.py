@@ -104,6 +104,9 @@ def test_physiatrist_builds_steps_sees_titration_gives_reason_and_approves(
         assert dialog.table.item(row, 3).text() == "360 mcg/day"
         assert dialog.table.item(row, 4).text() == "565 mcg/day"
         assert dialog.table.item(row, 1).text() == "Changed"
+        assert dialog.change.text() == (
+            "Change in dose per day: +56.9 % (limit 30 % for spinal origin, after implant)."
+        )
         dialog.tick_all()
         assert dialog.approve_button.isEnabled()
         qtbot.mouseClick(dialog.approve_button, Qt.MouseButton.LeftButton)

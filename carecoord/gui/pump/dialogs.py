@@ -30,7 +30,12 @@ from PySide6.QtWidgets import (
 from carecoord.domain.devices import battery_replacement_window
 from carecoord.domain.errors import Problem, Severity
 from carecoord.domain.program import describe_program
-from carecoord.domain.program_safety import blocking_problems, diff_programs
+from carecoord.domain.program_safety import (
+    blocking_problems,
+    diff_programs,
+    largest_change_percent,
+    titration_limit_percent,
+)
 from carecoord.domain.program_status import PocketSide
 from carecoord.domain.units import (
     QuantityError,
@@ -395,6 +400,10 @@ class ReviewDialog(QDialog):
         self.chart.setMinimumHeight(self.fontMetrics().height() * 8)
         layout.addWidget(self.chart)
 
+        self.change = QLabel(self._change_words())
+        self.change.setObjectName("reviewChange")
+        self.change.setWordWrap(True)
+        layout.addWidget(self.change)
         self.problems = context.problems(draft.program, draft.phase)
         self.problem_message = FieldMessage()
         self.problem_message.setObjectName("reviewProblems")
@@ -423,6 +432,9 @@ class ReviewDialog(QDialog):
             f"Approve {draft.title}", QDialogButtonBox.ButtonRole.AcceptRole
         )
         self.approve_button.setObjectName("approveButton")
+        self.approve_button.setMinimumWidth(
+            self.fontMetrics().horizontalAdvance(self.approve_button.text()) + 48
+        )
         cancel = buttons.addButton("Back to the draft", QDialogButtonBox.ButtonRole.RejectRole)
         self.approve_button.clicked.connect(self.approve)
         cancel.clicked.connect(self.reject)
@@ -433,6 +445,24 @@ class ReviewDialog(QDialog):
         self.table.setFocus()
         if self.differences:
             self.table.setCurrentCell(0, 0)
+
+    def _change_words(self) -> str:
+        """The size of the change beside the titration limit that applies."""
+        active = self.context.active
+        if active is None:
+            return "First program on this pump: no change to compare."
+        change = largest_change_percent(active.program, self.draft.program)
+        if change is None:
+            return "The active program delivers nothing on some day: no percentage to compare."
+        patient = self.context.patient_context(self.draft.phase)
+        limit = ""
+        if patient is not None:
+            limit = (
+                f" (limit {format_number(titration_limit_percent(patient))} % for "
+                f"{patient.origin.label.lower()}, {patient.phase.label})"
+            )
+        sign = "+" if change > 0 else ""
+        return f"Change in dose per day: {sign}{format_number(change, 1)} %{limit}."
 
     def tick_all(self) -> None:
         """Tick every difference (as a reviewer does row by row)."""

@@ -268,10 +268,13 @@ class PumpProgramTab(QWidget):
                 program_lines(active),
             ]
             if active.reservoir_ml is not None:
+                when = format_date(active.programmed_at.astimezone().date())
                 lines.append(
-                    f"Reservoir when programmed: {format_ml(active.reservoir_ml)}. Low-reservoir "
-                    f"alarm: programmer {format_date(active.vendor_alarm_date, missing='not recorded')}"
-                    f", CareCoord {format_date(active.our_alarm_date)}."
+                    f"At programming on {when}: reservoir {format_ml(active.reservoir_ml)}; "
+                    "low-reservoir alarm then: programmer "
+                    f"{format_date(active.vendor_alarm_date, missing='not recorded')}, CareCoord "
+                    f"{format_date(active.our_alarm_date)} (refills since then set the current "
+                    "date)."
                 )
             if active.reason:
                 lines.append(f"Reason: {_html_escape(active.reason)}")
