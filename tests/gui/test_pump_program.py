@@ -396,3 +396,28 @@ def test_catalog_opens_from_the_pump_tab(qtbot, make_ctx, gui_db, clinic):
     page = open_catalog(tab.ctx, tab)
     assert page.table.rowCount() == 4 and page.isVisible()
     page.window().close()
+
+
+def test_periodic_bolus_and_stopped_modes(qtbot, make_ctx, gui_db, clinic):
+    """Bolus fields appear with their mode; stopping asks for a reason and warns of withdrawal."""
+    patient = _patient_with_active_program(gui_db, clinic)
+    tab = _tab(qtbot, make_ctx, clinic.physiatrist, patient.id)
+    tab.new_draft()
+    editor = tab.editor
+    _set_mode(editor, PumpMode.PERIODIC_BOLUS)
+    assert not editor.bolus_box.isHidden() and not editor.bolus_times.isHidden()
+    assert "Enter the bolus dose" in editor.bolus_message.text()
+    qtbot.keyClicks(editor.bolus_dose, "20")
+    qtbot.keyClicks(editor.bolus_minutes, "30")
+    qtbot.keyClicks(editor.bolus_times, "08:00, 20:00")
+    assert editor.dose_total.text() == "400 mcg/day"  # 360 basal + 2 x 20
+    assert editor.chart.hours[8] == D(35)  # 15 basal + the whole 30-minute bolus
+    editor.bolus_times.setText("08:00, 25:00")
+    assert "There is no 25:00" in editor.bolus_message.text()
+    _set_mode(editor, PumpMode.ONE_TIME_BOLUS)
+    assert editor.bolus_times.isHidden()
+    _set_mode(editor, PumpMode.STOPPED)
+    assert not editor.steps_box.isEnabled()
+    assert "Watch for withdrawal" in editor.mode_message.text()
+    assert "Stopping the pump needs a reason" in editor.reason_message.text()
+    assert editor.dose_total.text() == "0 mcg/day"

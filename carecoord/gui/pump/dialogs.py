@@ -220,8 +220,9 @@ class ImplantDialog(QDialog):
             d.dateChanged.connect(self.validate)
         self.revisions.textChanged.connect(self.validate)
         chain_tab_order([*widgets.values(), self.save_button])
-        self.resize(self.fontMetrics().averageCharWidth() * 80, self.sizeHint().height())
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("m" * 50))
         self.validate()
+        self.adjustSize()
 
     def gather(self) -> tuple[ImplantInput | None, list[Problem]]:
         problems: list[Problem] = []
@@ -433,14 +434,17 @@ class ReviewDialog(QDialog):
         )
         self.approve_button.setObjectName("approveButton")
         self.approve_button.setMinimumWidth(
-            self.fontMetrics().horizontalAdvance(self.approve_button.text()) + 48
+            int(self.fontMetrics().horizontalAdvance(self.approve_button.text()) * 1.2) + 48
         )
         cancel = buttons.addButton("Back to the draft", QDialogButtonBox.ButtonRole.RejectRole)
         self.approve_button.clicked.connect(self.approve)
         cancel.clicked.connect(self.reject)
         layout.addWidget(buttons)
         chain_tab_order([self.table, self.reason, self.approve_button, cancel])
-        self.resize(self.fontMetrics().averageCharWidth() * 130, self.fontMetrics().height() * 48)
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("m" * 80))
+        self.resize(
+            self.fontMetrics().horizontalAdvance("m" * 90), self.fontMetrics().height() * 48
+        )
         self._update()
         self.table.setFocus()
         if self.differences:
@@ -591,8 +595,12 @@ class MarkProgrammedDialog(QDialog):
         self.vendor.dateChanged.connect(self._update)
         self.when.dateTimeChanged.connect(self._update)
         chain_tab_order([self.when, self.volume, self.vendor, self.confirm_button, cancel])
-        self.resize(self.fontMetrics().averageCharWidth() * 90, self.sizeHint().height())
+        self.confirm_button.setMinimumWidth(
+            int(self.fontMetrics().horizontalAdvance(self.confirm_button.text()) * 1.2) + 48
+        )
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("m" * 60))
         self._update()
+        self.adjustSize()
         self.volume.setFocus()
 
     def programmed_at(self) -> dt.datetime:

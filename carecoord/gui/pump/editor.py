@@ -1015,7 +1015,13 @@ class ProgramEditor(QWidget):
             self.summary.setText(f"{count} problem{'s' if count > 1 else ''} to fix before saving.")
             state = "error"
         elif not editable:
-            self.summary.setText("Read only.")
+            if self.view is not None and self.view.status.value != "draft":
+                self.summary.setText(
+                    f"{self.view.title} is {self.view.status.label.lower()}: read only. A change "
+                    "is a new draft."
+                )
+            else:
+                self.summary.setText("Read only: a physiatrist or a nurse drafts a pump program.")
             state = "clean"
         elif dirty:
             needs = any(p.severity is Severity.NEEDS_REASON for p in self.problems)
