@@ -421,3 +421,49 @@ def test_periodic_bolus_and_stopped_modes(qtbot, make_ctx, gui_db, clinic):
     assert "Watch for withdrawal" in editor.mode_message.text()
     assert "Stopping the pump needs a reason" in editor.reason_message.text()
     assert editor.dose_total.text() == "0 mcg/day"
+
+
+def test_main_window_dashboard_row_opens_patient_with_pump_tab(qtbot, gui_db, clinic, make_window):
+    """From "Programs not finished" on the dashboard to the patient's Pump program tab."""
+    patient = _patient_with_active_program(gui_db, clinic)
+    with gui_db.session() as s:
+        programs.save_draft(s, clinic.nurse, patient.id, continuous("16"))
+    window = make_window(clinic.physiatrist)
+    dash = window.pages["dashboard"]
+    section = dash.sections["unfinished_programs"]
+    assert section.list.topLevelItemCount() == 1
+    section.list.setFocus()
+    qtbot.keyClick(section.list, Qt.Key.Key_Return)
+    workspace = window.workspaces()[0]
+    tab = workspace.show_tab("pump_program")
+    assert workspace.tabs.tabText(workspace.tabs.indexOf(tab)) == "Pump program"
+    assert "Program 2: Draft, not approved." in tab.unfinished_text.text()
+    # An edit in the editor counts as unsaved work of the workspace.
+    tab.editor.note.setPlainText("Discussed with the patient")
+    assert workspace.has_unsaved_changes()
+    assert "Pump program" in workspace.unsaved_summary()
+
+
+def test_draft_saved_elsewhere_meanwhile_keeps_my_edits(qtbot, make_ctx, gui_db, clinic):
+    patient = _patient_with_active_program(gui_db, clinic)
+    with gui_db.session() as s:
+        draft = programs.save_draft(s, clinic.nurse, patient.id, continuous("16"))
+    tab = _tab(qtbot, make_ctx, clinic.physiatrist, patient.id)
+    qtbot.mouseClick(tab.open_button, Qt.MouseButton.LeftButton)
+    editor = tab.editor
+    with gui_db.session() as s:  # the nurse edits the same draft at another workstation
+        programs.save_draft(
+            s,
+            clinic.nurse,
+            patient.id,
+            continuous("17"),
+            program_id=draft.id,
+            expected_version=draft.version,
+        )
+    type_cell(qtbot, editor, 0, COL_DOSE, "15.5")
+    assert not editor.save()
+    assert "Nia King (Nurse) saved this draft meanwhile" in editor.summary.text()
+    assert editor.table.item(0, COL_DOSE).text() == "15.5"  # my edit kept
+    assert editor.save()
+    with gui_db.session() as s:
+        assert programs.get_program(s, clinic.nurse, draft.id).program.steps[0].rate == D("15.5")

@@ -1066,7 +1066,22 @@ class ProgramEditor(QWidget):
             self.summary.setText("Not saved: " + " ".join(p.message for p in exc.problems))
             return False
         except ConflictError as exc:
-            show_error(self, "Not saved", exc.message)
+            fresh = None
+            if self.view is not None:
+                try:
+                    fresh = self.ctx.call(programs.get_program, self.view.id)
+                except ServiceError:
+                    fresh = None
+            if fresh is not None and fresh.status.value == "draft":
+                # Keep the user's edits; the next Save deliberately replaces the newer version.
+                self.view = fresh
+                self.summary.setText(
+                    f"Not saved: {exc.changed_by} saved this draft meanwhile. Your edits are "
+                    "still here: Save again to replace their version, or Undo my changes to "
+                    "see theirs."
+                )
+            else:
+                show_error(self, "Not saved", exc.message)
             return False
         except ServiceError as exc:
             show_error(self, "Not saved", str(exc))
