@@ -467,3 +467,23 @@ def test_draft_saved_elsewhere_meanwhile_keeps_my_edits(qtbot, make_ctx, gui_db,
     assert editor.save()
     with gui_db.session() as s:
         assert programs.get_program(s, clinic.nurse, draft.id).program.steps[0].rate == D("15.5")
+
+
+def test_chart_shows_a_clock_change_day_hour_by_hour(qtbot, make_ctx, gui_db, clinic, monkeypatch):
+    """Spring forward: 23 hours and one skipped; fall back: 25 hours with "02:00 (again)"."""
+    monkeypatch.setenv("TZ", "Europe/Paris")
+    patient = _patient_with_active_program(gui_db, clinic)
+    tab = _tab(qtbot, make_ctx, clinic.physiatrist, patient.id)
+    tab.new_draft()
+    editor = tab.editor
+    assert editor.chart_day.count() == 3  # ordinary day and the next two clock changes
+    counts = set()
+    for index in (1, 2):
+        editor.chart_day.setCurrentIndex(index)
+        counts.add(len(editor.chart.hours))
+        if len(editor.chart.hours) == 25:
+            assert "02:00 (again)" in editor.chart.labels
+            assert "375 mcg/day" in editor.chart.note  # 25 hours at 15 mcg/h
+    assert counts == {23, 25}
+    editor.chart_day.setCurrentIndex(0)
+    assert len(editor.chart.hours) == 24

@@ -40,6 +40,7 @@ class HourlyDoseChart(QWidget):
         super().__init__(parent)
         self.setObjectName("hourlyDoseChart")
         self.hours: list[Decimal] = []
+        self.labels: list[str] = []  # "02:00", "02:00 (again)"; default: 00 to 23
         self.compare: list[Decimal] = []
         self.note = ""
         self.setMinimumHeight(self.fontMetrics().height() * 9)
@@ -49,9 +50,14 @@ class HourlyDoseChart(QWidget):
         return QSize(self.fontMetrics().averageCharWidth() * 70, self.fontMetrics().height() * 12)
 
     def set_hours(
-        self, hours: list[Decimal], compare: list[Decimal] | None = None, note: str = ""
+        self,
+        hours: list[Decimal],
+        compare: list[Decimal] | None = None,
+        note: str = "",
+        labels: list[str] | None = None,
     ) -> None:
         self.hours = list(hours)
+        self.labels = list(labels) if labels else [f"{h:02d}:00" for h in range(len(hours))]
         self.compare = list(compare or [])
         self.note = note
         self.setAccessibleDescription(self.summary())
@@ -60,7 +66,10 @@ class HourlyDoseChart(QWidget):
     def summary(self) -> str:
         if not self.hours:
             return self.note or "No dose to show."
-        parts = [f"{h:02d}:00 {format_number(v, 2)} mcg" for h, v in enumerate(self.hours)]
+        parts = [
+            f"{label} {format_number(v, 2)} mcg"
+            for label, v in zip(self.labels, self.hours, strict=True)
+        ]
         return "Dose in each hour: " + "; ".join(parts)
 
     def paintEvent(self, _event: object) -> None:
@@ -111,7 +120,7 @@ class HourlyDoseChart(QWidget):
             p.drawText(
                 QRectF(x, area.bottom() + 2, slot * step, fm.height()),
                 Qt.AlignmentFlag.AlignLeft,
-                f"{i:02d}",
+                self.labels[i][:2] if i < len(self.labels) else f"{i:02d}",
             )
         caption = "mcg in each clock hour"
         if self.compare:
