@@ -487,3 +487,18 @@ def test_chart_shows_a_clock_change_day_hour_by_hour(qtbot, make_ctx, gui_db, cl
     assert counts == {23, 25}
     editor.chart_day.setCurrentIndex(0)
     assert len(editor.chart.hours) == 24
+
+
+def test_audit_tab_follows_program_changes(qtbot, make_ctx, gui_db, clinic):
+    patient = _patient_with_active_program(gui_db, clinic)
+    ctx = make_ctx(clinic.nurse)
+    history = PatientHistory(ctx, patient.id)
+    qtbot.addWidget(history)
+    before = history.tree.topLevelItemCount()
+    tab = PumpProgramTab(ctx, patient.id)
+    qtbot.addWidget(tab)
+    tab.show()
+    tab.new_draft()
+    type_cell(qtbot, tab.editor, 0, COL_DOSE, "16")
+    assert tab.editor.save()
+    assert history.tree.topLevelItemCount() == before + 1
