@@ -64,12 +64,18 @@ def program_lines(view: ProgramView | None) -> str:
     """A program in words (HTML lines) for the side-by-side review and the summary."""
     if view is None:
         return "<i>No program is active: this will be the first.</i>"
-    lines = describe_program(view.program, long=False)
+    try:
+        lines = describe_program(view.program, long=False)
+    except ValidationFailed as exc:
+        return f"<i>This program cannot be shown: {exc}</i>"
     return "<br>".join(lines)
 
 
 def dose_text(view: ProgramView) -> str:
-    low, high = view.dose_range_mcg_per_day
+    try:
+        low, high = view.dose_range_mcg_per_day
+    except ValidationFailed:  # a stored program the current rules cannot read
+        return "—"
     if low == high:
         return format_mcg_per_day(low)
     return f"{format_mcg_per_day(low)} to {format_mcg_per_day(high)}"

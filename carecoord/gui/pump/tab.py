@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from carecoord.domain.permissions import Permission
-from carecoord.domain.program import describe_program, dose_per_day_by_weekday
+from carecoord.domain.program import dose_per_day_by_weekday
 from carecoord.domain.program_status import ProgramStatus
 from carecoord.domain.units import format_date, format_datetime, format_ml
 from carecoord.gui.context import AppContext, gate
@@ -336,15 +336,19 @@ class PumpProgramTab(QWidget):
             if view.programmed_at is not None:
                 until = format_datetime(view.superseded_at) if view.superseded_at else "now"
                 in_force = f"{format_datetime(view.programmed_at)} to {until}"
-                high = max(dose_per_day_by_weekday(view.program).values())
-                periods.append(
-                    (
-                        view.programmed_at.astimezone().date(),
-                        view.superseded_at.astimezone().date() if view.superseded_at else None,
-                        high,
-                        view.title.replace("Program ", "P"),
+                try:
+                    high = max(dose_per_day_by_weekday(view.program).values())
+                except ValidationFailed:
+                    high = None  # listed below, left out of the chart
+                if high is not None:
+                    periods.append(
+                        (
+                            view.programmed_at.astimezone().date(),
+                            view.superseded_at.astimezone().date() if view.superseded_at else None,
+                            high,
+                            view.title.replace("Program ", "P"),
+                        )
                     )
-                )
             item = QTreeWidgetItem(
                 [
                     view.title,
@@ -376,8 +380,7 @@ class PumpProgramTab(QWidget):
         view = next((v for v in self.history if v.id == item.data(0, ID_ROLE)), None)
         if view is None:
             return
-        lines = [f"<b>{view.title}</b> ({view.status.label})"]
-        lines += describe_program(view.program, long=False)
+        lines = [f"<b>{view.title}</b> ({view.status.label})", program_lines(view)]
         if view.reason:
             lines.append(f"Reason: {_html_escape(view.reason)}")
         if view.acknowledged:
