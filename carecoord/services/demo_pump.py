@@ -155,13 +155,18 @@ def _history(session: Session, clinic: DemoClinic, patient: PatientView, implant
             session, clinic, patient.id, _program(concentration, rate, False), day, phase, reservoir
         )
     phase = Phase.MAINTENANCE
+    if (clinic.today - day).days > 600:
+        # Years on a stable program, then the changes of the last year or so.
+        day = clinic.today - dt.timedelta(days=rng.randint(300, 500))
     changes = rng.randint(2, 5)
     for step in range(changes):
         day += dt.timedelta(days=rng.randint(45, 120))
         if day >= clinic.today - dt.timedelta(days=3):
             break
         rise = RISE[(phase, origin)] * Decimal(rng.randint(20, 90)) / 100
-        down = rng.random() < 0.2
+        # Stay inside the usual maintenance range [2][10][11]: past its middle, come down.
+        ceiling = Decimal(650) if origin is Origin.SPINAL else Decimal(450)
+        down = rng.random() < 0.2 or rate * 24 * (1 + rise) > ceiling
         rate = (rate * (1 - rise / 2 if down else 1 + rise)).quantize(TENTH, ROUND_DOWN)
         note = ""
         if step == 1 and concentration == 500 and rate * 24 > 300:
@@ -199,6 +204,7 @@ def demo_step(session: Session, clinic: DemoClinic) -> None:
                 patient.id,
                 _program(concentration, new_rate, flex),
                 note="Spasms worse in the evening; family asks for a small rise.",
+                now=dt.datetime.now(dt.UTC) - dt.timedelta(days=index % 3, hours=3),
             )
             unfinished += 1
         elif index % 4 == 0 and index % 8 == 0:

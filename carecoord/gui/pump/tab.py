@@ -482,6 +482,23 @@ class PumpProgramTab(QWidget):
         return "program draft edited"
 
 
+class _SinceItem(QTreeWidgetItem):
+    """Sorts the Since column by time, the others by text."""
+
+    def __lt__(self, other: QTreeWidgetItem) -> bool:
+        column = self.treeWidget().sortColumn() if self.treeWidget() else 0
+        if column == 4:
+            return (self.data(4, ID_ROLE) or "") < (other.data(4, ID_ROLE) or "")
+        return self.text(column).casefold() < other.text(column).casefold()
+
+
+def waiting_words(since: dt.datetime, now: dt.datetime | None = None) -> str:
+    days = ((now or dt.datetime.now(dt.UTC)) - since).days
+    if days <= 0:
+        return "today"
+    return "1 day ago" if days == 1 else f"{days} days ago"
+
+
 class UnfinishedPrograms(QWidget):
     """Dashboard: drafts and approved programs not yet on the pump, across patients."""
 
@@ -510,19 +527,21 @@ class UnfinishedPrograms(QWidget):
         for row in rows:
             since = row.approved_at if row.status is ProgramStatus.APPROVED else row.created_at
             who = row.approved_by if row.status is ProgramStatus.APPROVED else row.created_by
-            item = QTreeWidgetItem(
+            item = _SinceItem(
                 [
                     row.patient_name,
                     row.mrn,
                     f"Program {row.number}",
                     row.status.label,
-                    format_datetime(since),
+                    f"{format_datetime(since)} ({waiting_words(since) if since else ''})",
                     who,
                 ]
             )
             item.setData(0, ID_ROLE, row.patient_id)
+            item.setData(4, ID_ROLE, since.isoformat() if since else "")
             self.list.addTopLevelItem(item)
         self.list.setSortingEnabled(True)
+        self.list.sortByColumn(4, Qt.SortOrder.AscendingOrder)  # longest waiting first
         for c in range(6):
             self.list.resizeColumnToContents(c)
         self.empty.setVisible(not rows)
