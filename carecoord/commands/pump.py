@@ -68,7 +68,7 @@ def _show(args: argparse.Namespace) -> int:
         )
         print(f"Dose per day: {dose}")
         volume = volume_per_day_ml(active.program, heaviest)
-        print(f"Volume per day: {format_ml(volume, places=4)}")
+        print(f"Volume per day: {format_ml(volume, places=4)}/day")
         if implant is not None and implant.device is not None:
             reservoir = implant.device.reservoir_ml
             days = days_to_alarm(active.program, reservoir, context.alarm_volume_ml, heaviest)
@@ -79,7 +79,8 @@ def _show(args: argparse.Namespace) -> int:
                 )
         if active.reservoir_ml is not None:
             print(
-                f"Low-reservoir alarm: programmer "
+                f"When programmed on {format_date(active.programmed_at.astimezone().date())}: "
+                f"reservoir {format_ml(active.reservoir_ml)}; low-reservoir alarm then: programmer "
                 f"{format_date(active.vendor_alarm_date, missing='not recorded')}, CareCoord "
                 f"{format_date(active.our_alarm_date)}"
             )

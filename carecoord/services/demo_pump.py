@@ -137,14 +137,14 @@ def _history(session: Session, clinic: DemoClinic, patient: PatientView, implant
     flex = index % 3 == 0 and device is not None and PumpMode.FLEX in device.modes
     reservoir = device.reservoir_ml if device else Decimal(20)
     concentration = Decimal(500)
-    # Start: twice a 50 mcg screening bolus over 24 h, about 4 mcg/h [9][11].
-    rate = Decimal("4.2")
+    # Start: twice the effective screening bolus (50 or 100 mcg) over 24 h [9][11].
+    rate = Decimal("4.2") if origin is Origin.CEREBRAL or index % 2 else Decimal("8.3")
     day = implant.implant_date + dt.timedelta(days=1)
     phase = Phase.AFTER_IMPLANT
     _in_force(
         session, clinic, patient.id, _program(concentration, rate, False), day, phase, reservoir
     )
-    titrations = rng.randint(2, 4)
+    titrations = rng.randint(3, 6)
     for _ in range(titrations):
         day += dt.timedelta(days=rng.randint(2, 4))
         if day >= clinic.today - dt.timedelta(days=2):
@@ -155,13 +155,18 @@ def _history(session: Session, clinic: DemoClinic, patient: PatientView, implant
             session, clinic, patient.id, _program(concentration, rate, False), day, phase, reservoir
         )
     phase = Phase.MAINTENANCE
+    if (clinic.today - day).days > 600:
+        # Years on a stable program, then the changes of the last year or so.
+        day = clinic.today - dt.timedelta(days=rng.randint(300, 500))
     changes = rng.randint(2, 5)
     for step in range(changes):
         day += dt.timedelta(days=rng.randint(45, 120))
         if day >= clinic.today - dt.timedelta(days=3):
             break
         rise = RISE[(phase, origin)] * Decimal(rng.randint(20, 90)) / 100
-        down = rng.random() < 0.25
+        # Stay inside the usual maintenance range [2][10][11]: past its middle, come down.
+        ceiling = Decimal(650) if origin is Origin.SPINAL else Decimal(450)
+        down = rng.random() < 0.2 or rate * 24 * (1 + rise) > ceiling
         rate = (rate * (1 - rise / 2 if down else 1 + rise)).quantize(TENTH, ROUND_DOWN)
         note = ""
         if step == 1 and concentration == 500 and rate * 24 > 300:
@@ -199,6 +204,7 @@ def demo_step(session: Session, clinic: DemoClinic) -> None:
                 patient.id,
                 _program(concentration, new_rate, flex),
                 note="Spasms worse in the evening; family asks for a small rise.",
+                now=dt.datetime.now(dt.UTC) - dt.timedelta(days=index % 3, hours=3),
             )
             unfinished += 1
         elif index % 4 == 0 and index % 8 == 0:

@@ -17,6 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -579,7 +580,15 @@ def save_draft(
             created_at=now or dt.datetime.now(dt.UTC),
         )
         session.add(row)
-        session.flush()
+        try:
+            session.flush()
+        except IntegrityError as exc:  # another workstation numbered a program a moment ago
+            session.rollback()
+            raise ValidationFailed.single(
+                "program",
+                "Another program was started for this patient at the same moment: open the "
+                "patient again to see it.",
+            ) from exc
         audit.record(
             session,
             actor,

@@ -48,7 +48,8 @@ def test_program_show_prints_words_and_totals(url, capsys, password_hash):
     assert "Program 1, programmed" in out and "by Nia King" in out
     assert "  Baclofen 500 mcg/mL" in out
     assert "Dose per day: 360 mcg/day" in out
-    assert "Volume per day: 0.72 mL" in out
+    assert "Volume per day: 0.72 mL/day" in out
+    assert "low-reservoir alarm then: programmer" in out
     assert "Full reservoir lasts: 25 days (20 mL to the 2 mL alarm)" in out
     assert "MISMATCH" in out and "1 day later" in out
 

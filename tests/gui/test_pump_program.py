@@ -104,6 +104,9 @@ def test_physiatrist_builds_steps_sees_titration_gives_reason_and_approves(
         assert dialog.table.item(row, 3).text() == "360 mcg/day"
         assert dialog.table.item(row, 4).text() == "565 mcg/day"
         assert dialog.table.item(row, 1).text() == "Changed"
+        assert dialog.change.text() == (
+            "Change in dose per day: +56.9 % (limit 30 % for spinal origin, after implant)."
+        )
         dialog.tick_all()
         assert dialog.approve_button.isEnabled()
         qtbot.mouseClick(dialog.approve_button, Qt.MouseButton.LeftButton)
@@ -383,3 +386,119 @@ def test_catalog_page_shows_unconfirmed_and_sources_and_admin_corrects(
     when_modal(fix)
     qtbot.mouseClick(page.correct_button, Qt.MouseButton.LeftButton)
     assert page.table.item(row, column).text() == "96 (unconfirmed)"
+
+
+def test_catalog_opens_from_the_pump_tab(qtbot, make_ctx, gui_db, clinic):
+    patient = _patient_with_active_program(gui_db, clinic)
+    tab = _tab(qtbot, make_ctx, clinic.nurse, patient.id)
+    from carecoord.gui.pump.catalog import open_catalog
+
+    page = open_catalog(tab.ctx, tab)
+    assert page.table.rowCount() == 4 and page.isVisible()
+    page.window().close()
+
+
+def test_periodic_bolus_and_stopped_modes(qtbot, make_ctx, gui_db, clinic):
+    """Bolus fields appear with their mode; stopping asks for a reason and warns of withdrawal."""
+    patient = _patient_with_active_program(gui_db, clinic)
+    tab = _tab(qtbot, make_ctx, clinic.physiatrist, patient.id)
+    tab.new_draft()
+    editor = tab.editor
+    _set_mode(editor, PumpMode.PERIODIC_BOLUS)
+    assert not editor.bolus_box.isHidden() and not editor.bolus_times.isHidden()
+    assert "Enter the bolus dose" in editor.bolus_message.text()
+    qtbot.keyClicks(editor.bolus_dose, "20")
+    qtbot.keyClicks(editor.bolus_minutes, "30")
+    qtbot.keyClicks(editor.bolus_times, "08:00, 20:00")
+    assert editor.dose_total.text() == "400 mcg/day"  # 360 basal + 2 x 20
+    assert editor.chart.hours[8] == D(35)  # 15 basal + the whole 30-minute bolus
+    editor.bolus_times.setText("08:00, 25:00")
+    assert "There is no 25:00" in editor.bolus_message.text()
+    _set_mode(editor, PumpMode.ONE_TIME_BOLUS)
+    assert editor.bolus_times.isHidden()
+    _set_mode(editor, PumpMode.STOPPED)
+    assert not editor.steps_box.isEnabled()
+    assert "Watch for withdrawal" in editor.mode_message.text()
+    assert "Stopping the pump needs a reason" in editor.reason_message.text()
+    assert editor.dose_total.text() == "0 mcg/day"
+
+
+def test_main_window_dashboard_row_opens_patient_with_pump_tab(qtbot, gui_db, clinic, make_window):
+    """From "Programs not finished" on the dashboard to the patient's Pump program tab."""
+    patient = _patient_with_active_program(gui_db, clinic)
+    with gui_db.session() as s:
+        programs.save_draft(s, clinic.nurse, patient.id, continuous("16"))
+    window = make_window(clinic.physiatrist)
+    dash = window.pages["dashboard"]
+    section = dash.sections["unfinished_programs"]
+    assert section.list.topLevelItemCount() == 1
+    section.list.setFocus()
+    qtbot.keyClick(section.list, Qt.Key.Key_Return)
+    workspace = window.workspaces()[0]
+    tab = workspace.show_tab("pump_program")
+    assert workspace.tabs.tabText(workspace.tabs.indexOf(tab)) == "Pump program"
+    assert "Program 2: Draft, not approved." in tab.unfinished_text.text()
+    # An edit in the editor counts as unsaved work of the workspace.
+    tab.editor.note.setPlainText("Discussed with the patient")
+    assert workspace.has_unsaved_changes()
+    assert "Pump program" in workspace.unsaved_summary()
+
+
+def test_draft_saved_elsewhere_meanwhile_keeps_my_edits(qtbot, make_ctx, gui_db, clinic):
+    patient = _patient_with_active_program(gui_db, clinic)
+    with gui_db.session() as s:
+        draft = programs.save_draft(s, clinic.nurse, patient.id, continuous("16"))
+    tab = _tab(qtbot, make_ctx, clinic.physiatrist, patient.id)
+    qtbot.mouseClick(tab.open_button, Qt.MouseButton.LeftButton)
+    editor = tab.editor
+    with gui_db.session() as s:  # the nurse edits the same draft at another workstation
+        programs.save_draft(
+            s,
+            clinic.nurse,
+            patient.id,
+            continuous("17"),
+            program_id=draft.id,
+            expected_version=draft.version,
+        )
+    type_cell(qtbot, editor, 0, COL_DOSE, "15.5")
+    assert not editor.save()
+    assert "Nia King (Nurse) saved this draft meanwhile" in editor.summary.text()
+    assert editor.table.item(0, COL_DOSE).text() == "15.5"  # my edit kept
+    assert editor.save()
+    with gui_db.session() as s:
+        assert programs.get_program(s, clinic.nurse, draft.id).program.steps[0].rate == D("15.5")
+
+
+def test_chart_shows_a_clock_change_day_hour_by_hour(qtbot, make_ctx, gui_db, clinic, monkeypatch):
+    """Spring forward: 23 hours and one skipped; fall back: 25 hours with "02:00 (again)"."""
+    monkeypatch.setenv("TZ", "Europe/Paris")
+    patient = _patient_with_active_program(gui_db, clinic)
+    tab = _tab(qtbot, make_ctx, clinic.physiatrist, patient.id)
+    tab.new_draft()
+    editor = tab.editor
+    assert editor.chart_day.count() == 3  # ordinary day and the next two clock changes
+    counts = set()
+    for index in (1, 2):
+        editor.chart_day.setCurrentIndex(index)
+        counts.add(len(editor.chart.hours))
+        if len(editor.chart.hours) == 25:
+            assert "02:00 (again)" in editor.chart.labels
+            assert "375 mcg/day" in editor.chart.note  # 25 hours at 15 mcg/h
+    assert counts == {23, 25}
+    editor.chart_day.setCurrentIndex(0)
+    assert len(editor.chart.hours) == 24
+
+
+def test_audit_tab_follows_program_changes(qtbot, make_ctx, gui_db, clinic):
+    patient = _patient_with_active_program(gui_db, clinic)
+    ctx = make_ctx(clinic.nurse)
+    history = PatientHistory(ctx, patient.id)
+    qtbot.addWidget(history)
+    before = history.tree.topLevelItemCount()
+    tab = PumpProgramTab(ctx, patient.id)
+    qtbot.addWidget(tab)
+    tab.show()
+    tab.new_draft()
+    type_cell(qtbot, tab.editor, 0, COL_DOSE, "16")
+    assert tab.editor.save()
+    assert history.tree.topLevelItemCount() == before + 1

@@ -1,4 +1,4 @@
-"""The "Pump catalog" page: every model's values, which are unconfirmed, their sources; an
+"""The pump catalog window: every model's values, which are unconfirmed, their sources; an
 administrator corrects a value (kept as an audited override of the shipped catalog)."""
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from carecoord.domain.devices import DeviceModel
 from carecoord.domain.permissions import Permission
 from carecoord.domain.units import format_ml
 from carecoord.gui.context import AppContext, gate
-from carecoord.gui.registry import PageSpec, register_page
 from carecoord.gui.widgets import FieldMessage, heading
 from carecoord.services import pumps
 from carecoord.services.errors import ServiceError, ValidationFailed
@@ -177,4 +176,18 @@ class CatalogPage(QWidget):
             self.table.setCurrentCell(r, c)
 
 
-register_page(PageSpec("pump_catalog", "Pump catalog", CatalogPage, order=80))
+def open_catalog(ctx: AppContext, parent: QWidget) -> CatalogPage:
+    """The catalog in a window of its own (from the implant record)."""
+    dialog = QDialog(parent)
+    dialog.setWindowTitle("Pump catalog")
+    layout = QVBoxLayout(dialog)
+    page = CatalogPage(ctx)
+    layout.addWidget(page)
+    close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+    close.rejected.connect(dialog.reject)
+    layout.addWidget(close)
+    dialog.resize(dialog.fontMetrics().averageCharWidth() * 160, dialog.fontMetrics().height() * 36)
+    dialog.setModal(False)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show()
+    return page

@@ -30,7 +30,12 @@ from PySide6.QtWidgets import (
 from carecoord.domain.devices import battery_replacement_window
 from carecoord.domain.errors import Problem, Severity
 from carecoord.domain.program import describe_program
-from carecoord.domain.program_safety import blocking_problems, diff_programs
+from carecoord.domain.program_safety import (
+    blocking_problems,
+    diff_programs,
+    largest_change_percent,
+    titration_limit_percent,
+)
 from carecoord.domain.program_status import PocketSide
 from carecoord.domain.units import (
     QuantityError,
@@ -59,12 +64,18 @@ def program_lines(view: ProgramView | None) -> str:
     """A program in words (HTML lines) for the side-by-side review and the summary."""
     if view is None:
         return "<i>No program is active: this will be the first.</i>"
-    lines = describe_program(view.program, long=False)
+    try:
+        lines = describe_program(view.program, long=False)
+    except ValidationFailed as exc:
+        return f"<i>This program cannot be shown: {exc}</i>"
     return "<br>".join(lines)
 
 
 def dose_text(view: ProgramView) -> str:
-    low, high = view.dose_range_mcg_per_day
+    try:
+        low, high = view.dose_range_mcg_per_day
+    except ValidationFailed:  # a stored program the current rules cannot read
+        return "—"
     if low == high:
         return format_mcg_per_day(low)
     return f"{format_mcg_per_day(low)} to {format_mcg_per_day(high)}"
@@ -215,8 +226,9 @@ class ImplantDialog(QDialog):
             d.dateChanged.connect(self.validate)
         self.revisions.textChanged.connect(self.validate)
         chain_tab_order([*widgets.values(), self.save_button])
-        self.resize(self.fontMetrics().averageCharWidth() * 80, self.sizeHint().height())
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("m" * 50))
         self.validate()
+        self.adjustSize()
 
     def gather(self) -> tuple[ImplantInput | None, list[Problem]]:
         problems: list[Problem] = []
@@ -395,6 +407,10 @@ class ReviewDialog(QDialog):
         self.chart.setMinimumHeight(self.fontMetrics().height() * 8)
         layout.addWidget(self.chart)
 
+        self.change = QLabel(self._change_words())
+        self.change.setObjectName("reviewChange")
+        self.change.setWordWrap(True)
+        layout.addWidget(self.change)
         self.problems = context.problems(draft.program, draft.phase)
         self.problem_message = FieldMessage()
         self.problem_message.setObjectName("reviewProblems")
@@ -423,16 +439,40 @@ class ReviewDialog(QDialog):
             f"Approve {draft.title}", QDialogButtonBox.ButtonRole.AcceptRole
         )
         self.approve_button.setObjectName("approveButton")
+        self.approve_button.setMinimumWidth(
+            int(self.fontMetrics().horizontalAdvance(self.approve_button.text()) * 1.2) + 48
+        )
         cancel = buttons.addButton("Back to the draft", QDialogButtonBox.ButtonRole.RejectRole)
         self.approve_button.clicked.connect(self.approve)
         cancel.clicked.connect(self.reject)
         layout.addWidget(buttons)
         chain_tab_order([self.table, self.reason, self.approve_button, cancel])
-        self.resize(self.fontMetrics().averageCharWidth() * 130, self.fontMetrics().height() * 48)
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("m" * 80))
+        self.resize(
+            self.fontMetrics().horizontalAdvance("m" * 90), self.fontMetrics().height() * 48
+        )
         self._update()
         self.table.setFocus()
         if self.differences:
             self.table.setCurrentCell(0, 0)
+
+    def _change_words(self) -> str:
+        """The size of the change beside the titration limit that applies."""
+        active = self.context.active
+        if active is None:
+            return "First program on this pump: no change to compare."
+        change = largest_change_percent(active.program, self.draft.program)
+        if change is None:
+            return "The active program delivers nothing on some day: no percentage to compare."
+        patient = self.context.patient_context(self.draft.phase)
+        limit = ""
+        if patient is not None:
+            limit = (
+                f" (limit {format_number(titration_limit_percent(patient))} % for "
+                f"{patient.origin.label.lower()}, {patient.phase.label})"
+            )
+        sign = "+" if change > 0 else ""
+        return f"Change in dose per day: {sign}{format_number(change, 1)} %{limit}."
 
     def tick_all(self) -> None:
         """Tick every difference (as a reviewer does row by row)."""
@@ -561,8 +601,12 @@ class MarkProgrammedDialog(QDialog):
         self.vendor.dateChanged.connect(self._update)
         self.when.dateTimeChanged.connect(self._update)
         chain_tab_order([self.when, self.volume, self.vendor, self.confirm_button, cancel])
-        self.resize(self.fontMetrics().averageCharWidth() * 90, self.sizeHint().height())
+        self.confirm_button.setMinimumWidth(
+            int(self.fontMetrics().horizontalAdvance(self.confirm_button.text()) * 1.2) + 48
+        )
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("m" * 60))
         self._update()
+        self.adjustSize()
         self.volume.setFocus()
 
     def programmed_at(self) -> dt.datetime:

@@ -55,6 +55,7 @@ from carecoord.domain.program import (
 from carecoord.domain.program_safety import Phase
 from carecoord.domain.units import (
     QuantityError,
+    format_date,
     format_mcg_per_day,
     format_ml,
     format_number,
@@ -96,6 +97,18 @@ class StepText:
     start: str
     rate: str
     unit: RateUnit
+
+
+def clock_change_days(tz: dt.tzinfo, start: dt.date, days: int = 400) -> list[dt.date]:
+    """Local dates within ``days`` of ``start`` on which the clocks change."""
+    found = []
+    for offset in range(days):
+        day = start + dt.timedelta(days=offset)
+        begin = dt.datetime.combine(day, dt.time(0), tzinfo=tz)
+        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
+        if begin.utcoffset() != end.utcoffset():
+            found.append(day)
+    return found
 
 
 def nominal_hours(program: Program, weekday: int | None) -> list[Decimal]:
@@ -320,6 +333,20 @@ class ProgramEditor(QWidget):
         right.addWidget(totals)
         chart_box = QGroupBox("Dose in each hour")
         chart_layout = QVBoxLayout(chart_box)
+        self.chart_day = QComboBox()
+        self.chart_day.setObjectName("chartDay")
+        self.chart_day.addItem("An ordinary day", None)
+        for day in clock_change_days(programs.clinic_zone(), dt.date.today())[:2]:
+            self.chart_day.addItem(f"Clock change on {format_date(day)}", day.isoformat())
+        self.chart_day.setToolTip(
+            "On a clock-change day the pump follows the wall clock: a skipped hour delivers "
+            "nothing and a repeated hour delivers twice."
+        )
+        self.chart_day.currentIndexChanged.connect(lambda _i: self._show_totals(self.program))
+        day_row = QHBoxLayout()
+        day_row.addWidget(self._label("Sho&w", self.chart_day))
+        day_row.addWidget(self.chart_day, 1)
+        chart_layout.addLayout(day_row)
         self.chart = HourlyDoseChart()
         chart_layout.addWidget(self.chart)
         right.addWidget(chart_box, 1)
@@ -939,6 +966,18 @@ class ProgramEditor(QWidget):
         compare = None
         if active is not None:
             compare = nominal_hours(active, weekday)
+        chosen = self.chart_day.currentData()
+        if chosen:
+            date = dt.date.fromisoformat(chosen)
+            real = hourly_doses(program, date, programs.clinic_zone())
+            total = sum((h.dose_mcg for h in real), Decimal(0))
+            self.chart.set_hours(
+                [h.dose_mcg for h in real],
+                None,
+                note=f"({format_date(date)}: {len(real)} hours, {format_mcg_per_day(total)})",
+                labels=[h.label for h in real],
+            )
+            return
         day = "every day" if weekday is None else WEEKDAY_NAMES[weekday]
         self.chart.set_hours(nominal_hours(program, weekday), compare, note=f"({day})")
 
@@ -1015,7 +1054,13 @@ class ProgramEditor(QWidget):
             self.summary.setText(f"{count} problem{'s' if count > 1 else ''} to fix before saving.")
             state = "error"
         elif not editable:
-            self.summary.setText("Read only.")
+            if self.view is not None and self.view.status.value != "draft":
+                self.summary.setText(
+                    f"{self.view.title} is {self.view.status.label.lower()}: read only. A change "
+                    "is a new draft."
+                )
+            else:
+                self.summary.setText("Read only: a physiatrist or a nurse drafts a pump program.")
             state = "clean"
         elif dirty:
             needs = any(p.severity is Severity.NEEDS_REASON for p in self.problems)
@@ -1060,7 +1105,22 @@ class ProgramEditor(QWidget):
             self.summary.setText("Not saved: " + " ".join(p.message for p in exc.problems))
             return False
         except ConflictError as exc:
-            show_error(self, "Not saved", exc.message)
+            fresh = None
+            if self.view is not None:
+                try:
+                    fresh = self.ctx.call(programs.get_program, self.view.id)
+                except ServiceError:
+                    fresh = None
+            if fresh is not None and fresh.status.value == "draft":
+                # Keep the user's edits; the next Save deliberately replaces the newer version.
+                self.view = fresh
+                self.summary.setText(
+                    f"Not saved: {exc.changed_by} saved this draft meanwhile. Your edits are "
+                    "still here: Save again to replace their version, or Undo my changes to "
+                    "see theirs."
+                )
+            else:
+                show_error(self, "Not saved", exc.message)
             return False
         except ServiceError as exc:
             show_error(self, "Not saved", str(exc))

@@ -23,11 +23,11 @@ from PySide6.QtWidgets import (
 )
 
 from carecoord.domain.permissions import Permission
-from carecoord.domain.program import describe_program, dose_per_day_by_weekday
+from carecoord.domain.program import dose_per_day_by_weekday
 from carecoord.domain.program_status import ProgramStatus
 from carecoord.domain.units import format_date, format_datetime, format_ml
 from carecoord.gui.context import AppContext, gate
-from carecoord.gui.pump import catalog  # noqa: F401  (registers the catalog page)
+from carecoord.gui.pump.catalog import open_catalog
 from carecoord.gui.pump.chart import DoseHistoryChart
 from carecoord.gui.pump.dialogs import (
     ImplantDialog,
@@ -94,6 +94,11 @@ class PumpProgramTab(QWidget):
         implant_layout.addWidget(self.implant_text)
         row = QHBoxLayout()
         row.addStretch(1)
+        self.catalog_button = QPushButton("Pump &catalog…")
+        self.catalog_button.setObjectName("catalogButton")
+        self.catalog_button.setToolTip("Models, their limits, unconfirmed values and sources")
+        self.catalog_button.clicked.connect(lambda: open_catalog(self.ctx, self))
+        row.addWidget(self.catalog_button)
         self.implant_button = QPushButton("Edit implant record…")
         self.implant_button.setObjectName("implantButton")
         self.implant_button.clicked.connect(self.edit_implant)
@@ -263,10 +268,13 @@ class PumpProgramTab(QWidget):
                 program_lines(active),
             ]
             if active.reservoir_ml is not None:
+                when = format_date(active.programmed_at.astimezone().date())
                 lines.append(
-                    f"Reservoir when programmed: {format_ml(active.reservoir_ml)}. Low-reservoir "
-                    f"alarm: programmer {format_date(active.vendor_alarm_date, missing='not recorded')}"
-                    f", CareCoord {format_date(active.our_alarm_date)}."
+                    f"At programming on {when}: reservoir {format_ml(active.reservoir_ml)}; "
+                    "low-reservoir alarm then: programmer "
+                    f"{format_date(active.vendor_alarm_date, missing='not recorded')}, CareCoord "
+                    f"{format_date(active.our_alarm_date)} (refills since then set the current "
+                    "date)."
                 )
             if active.reason:
                 lines.append(f"Reason: {_html_escape(active.reason)}")
@@ -328,15 +336,19 @@ class PumpProgramTab(QWidget):
             if view.programmed_at is not None:
                 until = format_datetime(view.superseded_at) if view.superseded_at else "now"
                 in_force = f"{format_datetime(view.programmed_at)} to {until}"
-                high = max(dose_per_day_by_weekday(view.program).values())
-                periods.append(
-                    (
-                        view.programmed_at.astimezone().date(),
-                        view.superseded_at.astimezone().date() if view.superseded_at else None,
-                        high,
-                        view.title.replace("Program ", "P"),
+                try:
+                    high = max(dose_per_day_by_weekday(view.program).values())
+                except ValidationFailed:
+                    high = None  # listed below, left out of the chart
+                if high is not None:
+                    periods.append(
+                        (
+                            view.programmed_at.astimezone().date(),
+                            view.superseded_at.astimezone().date() if view.superseded_at else None,
+                            high,
+                            view.title.replace("Program ", "P"),
+                        )
                     )
-                )
             item = QTreeWidgetItem(
                 [
                     view.title,
@@ -368,8 +380,7 @@ class PumpProgramTab(QWidget):
         view = next((v for v in self.history if v.id == item.data(0, ID_ROLE)), None)
         if view is None:
             return
-        lines = [f"<b>{view.title}</b> ({view.status.label})"]
-        lines += describe_program(view.program, long=False)
+        lines = [f"<b>{view.title}</b> ({view.status.label})", program_lines(view)]
         if view.reason:
             lines.append(f"Reason: {_html_escape(view.reason)}")
         if view.acknowledged:
@@ -471,6 +482,23 @@ class PumpProgramTab(QWidget):
         return "program draft edited"
 
 
+class _SinceItem(QTreeWidgetItem):
+    """Sorts the Since column by time, the others by text."""
+
+    def __lt__(self, other: QTreeWidgetItem) -> bool:
+        column = self.treeWidget().sortColumn() if self.treeWidget() else 0
+        if column == 4:
+            return (self.data(4, ID_ROLE) or "") < (other.data(4, ID_ROLE) or "")
+        return self.text(column).casefold() < other.text(column).casefold()
+
+
+def waiting_words(since: dt.datetime, now: dt.datetime | None = None) -> str:
+    days = ((now or dt.datetime.now(dt.UTC)) - since).days
+    if days <= 0:
+        return "today"
+    return "1 day ago" if days == 1 else f"{days} days ago"
+
+
 class UnfinishedPrograms(QWidget):
     """Dashboard: drafts and approved programs not yet on the pump, across patients."""
 
@@ -499,19 +527,21 @@ class UnfinishedPrograms(QWidget):
         for row in rows:
             since = row.approved_at if row.status is ProgramStatus.APPROVED else row.created_at
             who = row.approved_by if row.status is ProgramStatus.APPROVED else row.created_by
-            item = QTreeWidgetItem(
+            item = _SinceItem(
                 [
                     row.patient_name,
                     row.mrn,
                     f"Program {row.number}",
                     row.status.label,
-                    format_datetime(since),
+                    f"{format_datetime(since)} ({waiting_words(since) if since else ''})",
                     who,
                 ]
             )
             item.setData(0, ID_ROLE, row.patient_id)
+            item.setData(4, ID_ROLE, since.isoformat() if since else "")
             self.list.addTopLevelItem(item)
         self.list.setSortingEnabled(True)
+        self.list.sortByColumn(4, Qt.SortOrder.AscendingOrder)  # longest waiting first
         for c in range(6):
             self.list.resizeColumnToContents(c)
         self.empty.setVisible(not rows)
