@@ -31,6 +31,7 @@ VIEW_MODULES: list[str] = [
     "carecoord.gui.pages.team",
     "carecoord.gui.patient.overview",
     "carecoord.gui.patient.history",
+    "carecoord.gui.refills.dashboard",
 ]
 
 
