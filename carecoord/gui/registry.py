@@ -32,6 +32,8 @@ VIEW_MODULES: list[str] = [
     "carecoord.gui.patient.overview",
     "carecoord.gui.patient.history",
     "carecoord.gui.refills.dashboard",
+    "carecoord.gui.refills.tab",
+    "carecoord.gui.refills.recall",
 ]
 
 
