@@ -1236,20 +1236,22 @@ def dashboard_data(
     today: dt.date | None = None,
     *,
     limit: int = SECTION_LIMIT,
+    due_days: int | None = None,
 ) -> DashboardData:
     """The refill sections of the dashboard, each with its exact count.
 
     Overdue (past the due date; past the alarm date first), due in the next N days (clinic
-    setting ``due_soon_days``), discrepancies waiting for review, battery replacements within
+    setting ``due_soon_days`` unless ``due_days`` is given), discrepancies waiting for review, battery replacements within
     ``battery_warning_months``. Reads the per-patient forecast rows by index.
     """
     require(actor, Permission.VIEW_PATIENTS)
     refresh_stale_forecasts(session)
     settings = load_settings(session)
     today = today or dt.datetime.now(clinic_zone()).date()
-    soon_end = today + dt.timedelta(days=settings.due_soon_days)
+    due_days = settings.due_soon_days if due_days is None else due_days
+    soon_end = today + dt.timedelta(days=due_days)
     battery_end = add_months(today, settings.battery_warning_months)
-    data = DashboardData(today, settings.due_soon_days, settings.battery_warning_months)
+    data = DashboardData(today, due_days, settings.battery_warning_months)
     past_alarm = case((_F.alarm_date <= today, 0), else_=1)
     data.overdue = _due_rows(
         session, _F.due_date < today, (past_alarm, _F.due_date, _F.patient_id), today, limit
