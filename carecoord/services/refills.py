@@ -161,7 +161,7 @@ class BasePoint:
         from carecoord.domain.units import format_datetime
 
         what = "previous refill" if self.visit_id else "volume when the pump was programmed"
-        return f"{format_ml(self.volume_ml)} at the {what} ({format_datetime(self.at)})"
+        return f"{format_ml(self.volume_ml)} at the {what} on {format_datetime(self.at)}"
 
 
 @dataclass(frozen=True)
@@ -1241,8 +1241,9 @@ def dashboard_data(
     """The refill sections of the dashboard, each with its exact count.
 
     Overdue (past the due date; past the alarm date first), due in the next N days (clinic
-    setting ``due_soon_days`` unless ``due_days`` is given), discrepancies waiting for review, battery replacements within
-    ``battery_warning_months``. Reads the per-patient forecast rows by index.
+    setting ``due_soon_days`` unless ``due_days`` is given), discrepancies waiting for review,
+    battery replacements within ``battery_warning_months``. Reads the per-patient forecast
+    rows by index: every list is an index range scan, every count an index range count.
     """
     require(actor, Permission.VIEW_PATIENTS)
     refresh_stale_forecasts(session)
@@ -1252,22 +1253,20 @@ def dashboard_data(
     soon_end = today + dt.timedelta(days=due_days)
     battery_end = add_months(today, settings.battery_warning_months)
     data = DashboardData(today, due_days, settings.battery_warning_months)
-    past_alarm = case((_F.alarm_date <= today, 0), else_=1)
-    data.overdue = _due_rows(
-        session, _F.due_date < today, (past_alarm, _F.due_date, _F.patient_id), today, limit
+    forecasts, visits, patients = (
+        RefillForecast.__table__,
+        RefillVisit.__table__,
+        Patient.__table__,
     )
-    counts = session.execute(
-        select(func.count(), func.count(case((_F.alarm_date <= today, 1))))
-        .select_from(RefillForecast.__table__)
-        .where(_F.due_date < today)
-    ).one()
-    data.overdue_count, data.past_alarm_count = counts[0], counts[1]
+    overdue = _F.due_date < today
     soon = and_(_F.due_date >= today, _F.due_date <= soon_end)
-    data.due_soon = _due_rows(session, soon, (_F.due_date, _F.patient_id), today, limit)
-    data.due_soon_count = (
-        session.scalar(select(func.count()).select_from(RefillForecast.__table__).where(soon)) or 0
-    )
     pending = _V.review_pending.is_(True)
+    battery_where = _F.battery_replace_by <= battery_end
+    past_alarm_first = case((_F.alarm_date <= today, 0), else_=1)
+    data.overdue = _due_rows(
+        session, overdue, (past_alarm_first, _F.due_date, _F.patient_id), today, limit
+    )
+    data.due_soon = _due_rows(session, soon, (_F.due_date, _F.patient_id), today, limit)
     visit_rows = session.execute(
         select(
             _V.id,
@@ -1281,29 +1280,17 @@ def dashboard_data(
             _V.discrepancy_ml,
             _V.threshold_ml,
         )
-        .select_from(RefillVisit.__table__.join(Patient.__table__, _P.id == _V.patient_id))
+        .select_from(visits.join(patients, _P.id == _V.patient_id))
         .where(pending)
         .order_by(_V.refill_at, _V.id)
         .limit(limit)
     ).all()
     data.discrepancies = [
         DiscrepancyRow(
-            vid,
-            pid,
-            mrn,
-            f"{family.upper()}, {given}",
-            at,
-            expected,
-            measured,
-            diff,
-            threshold,
+            vid, pid, mrn, f"{family.upper()}, {given}", at, expected, measured, diff, threshold
         )
         for vid, pid, mrn, family, given, at, expected, measured, diff, threshold in visit_rows
     ]
-    data.discrepancy_count = (
-        session.scalar(select(func.count()).select_from(RefillVisit.__table__).where(pending)) or 0
-    )
-    battery_where = _F.battery_replace_by <= battery_end
     battery_rows = session.execute(
         select(
             _F.patient_id,
@@ -1315,7 +1302,7 @@ def dashboard_data(
             _F.battery_eri_by,
             _F.battery_estimate,
         )
-        .select_from(RefillForecast.__table__.join(Patient.__table__, _P.id == _F.patient_id))
+        .select_from(forecasts.join(patients, _P.id == _F.patient_id))
         .where(battery_where)
         .order_by(_F.battery_replace_by, _F.patient_id)
         .limit(limit)
@@ -1333,10 +1320,24 @@ def dashboard_data(
         )
         for pid, mrn, family, given, replace_by, plan_by, eri_by, estimate in battery_rows
     ]
-    data.battery_count = (
-        session.scalar(
-            select(func.count()).select_from(RefillForecast.__table__).where(battery_where)
+
+    def count(table: object, *where: object) -> object:
+        return select(func.count()).select_from(table).where(*where).scalar_subquery()
+
+    # Every count in one round trip.
+    (
+        data.overdue_count,
+        data.past_alarm_count,
+        data.due_soon_count,
+        data.discrepancy_count,
+        data.battery_count,
+    ) = session.execute(
+        select(
+            count(forecasts, overdue),
+            count(forecasts, overdue, _F.alarm_date <= today),
+            count(forecasts, soon),
+            count(visits, pending),
+            count(forecasts, battery_where),
         )
-        or 0
-    )
+    ).one()
     return data

@@ -71,6 +71,10 @@ class RefillSection(QWidget):
         self.list.setHeaderLabels(list(self.columns))
         self.list.setSortingEnabled(False)  # kept in the order of urgency
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # The last column stretches and elides (full text in its tooltip): no sideways scrolling.
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.list.header().setStretchLastSection(True)
         self.list.activated.connect(lambda index: self._open(self.list.itemFromIndex(index)))
         self.list.itemDoubleClicked.connect(lambda item, _c: self._open(item))
         layout.addWidget(self.list)
@@ -89,6 +93,7 @@ class RefillSection(QWidget):
         for patient_id, texts, risk in rows:
             item = QTreeWidgetItem(texts)
             item.setData(0, ID_ROLE, patient_id)
+            item.setToolTip(len(texts) - 1, texts[-1])
             if risk:
                 for c in range(len(texts)):
                     item.setForeground(c, QBrush(RISK_COLOUR))
@@ -98,7 +103,7 @@ class RefillSection(QWidget):
         header = self.list.header().sizeHint().height()
         shown = min(max(len(rows), 1), ROWS_SHOWN)
         self.list.setFixedHeight(header + row_height * shown + 8)
-        for c in range(len(self.columns)):
+        for c in range(len(self.columns) - 1):
             self.list.resizeColumnToContents(c)
         self.list.setVisible(bool(rows))
 
@@ -210,7 +215,7 @@ class RefillDiscrepancies(RefillSection):
 
 
 class BatteryReplacements(RefillSection):
-    columns = ("Status", "Patient", "Record", "Replace by", "Plan by", "Replacement alarm by")
+    columns = ("Status", "Patient", "Record", "Replace by", "Plan by", "ERI alarm expected by")
 
     def show_data(self, data: DashboardData) -> None:
         n = data.battery_count

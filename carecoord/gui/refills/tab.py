@@ -49,7 +49,7 @@ from carecoord.domain.units import (
 from carecoord.gui.context import AppContext, gate
 from carecoord.gui.patient.dates import OptionalDateEdit
 from carecoord.gui.registry import PatientTabSpec, register_patient_tab
-from carecoord.gui.widgets import FieldMessage, chain_tab_order, heading, show_error
+from carecoord.gui.widgets import FieldMessage, chain_tab_order, show_error
 from carecoord.services import refills
 from carecoord.services.errors import ConflictError, ServiceError, ValidationFailed
 from carecoord.services.refills import PatientForecast, RefillContext, RefillInput
@@ -124,8 +124,8 @@ class RefillsTab(QWidget):
             column.addWidget(widget)
         else:
             line = QHBoxLayout()
-            line.addWidget(widget)
-            line.addWidget(extra, 1)
+            line.addWidget(widget, 0 if isinstance(extra, QLabel) else 1)
+            line.addWidget(extra, 1 if isinstance(extra, QLabel) else 0)
             column.addLayout(line)
         column.addWidget(message)
         title = QLabel(f"&{LABELS[name]}")
@@ -176,6 +176,7 @@ class RefillsTab(QWidget):
         self.refill_at = QDateTimeEdit()
         self.refill_at.setDisplayFormat(DATETIME_FORMAT)
         self.refill_at.setCalendarPopup(True)
+        self.refill_at.setMaximumWidth(self.refill_at.fontMetrics().averageCharWidth() * 26)
         self.refill_at.dateTimeChanged.connect(self._changed)
         self._row(form, "refill_at", self.refill_at)
         self.expected_label = QLabel()
@@ -190,13 +191,16 @@ class RefillsTab(QWidget):
         form.addRow(QLabel("Residual check"), self.discrepancy_label)
         self._row(form, "volume_discarded_ml", self._number("all of it, usually"))
         self.drug = QLineEdit(DRUG_NAME)
+        self.drug.setMaximumWidth(self.drug.fontMetrics().averageCharWidth() * 26)
         self.drug.textChanged.connect(self._changed)
         self._row(form, "drug", self.drug)
         self._row(form, "concentration_mcg_per_ml", self._number("e.g. 500"))
         self.lot = QLineEdit()
+        self.lot.setMaximumWidth(self.lot.fontMetrics().averageCharWidth() * 26)
         self.lot.textChanged.connect(self._changed)
         self._row(form, "lot", self.lot)
         self.lot_expiry = OptionalDateEdit()
+        self.lot_expiry.setMaximumWidth(self.lot_expiry.fontMetrics().averageCharWidth() * 22)
         self.lot_expiry.dateChanged.connect(self._changed)
         self._row(form, "lot_expiry", self.lot_expiry)
         self._row(form, "volume_added_ml", self._number("e.g. 20"))
@@ -224,12 +228,14 @@ class RefillsTab(QWidget):
         self.next_visit.setDisplayFormat(DATETIME_FORMAT)
         self.next_visit.setCalendarPopup(True)
         self.next_visit.setEnabled(False)
+        self.next_visit.setMaximumWidth(self.next_visit.fontMetrics().averageCharWidth() * 26)
         self.next_visit.dateTimeChanged.connect(self._changed)
         next_box = QWidget()
         next_line = QHBoxLayout(next_box)
         next_line.setContentsMargins(0, 0, 0, 0)
         next_line.addWidget(self.book_next)
-        next_line.addWidget(self.next_visit, 1)
+        next_line.addWidget(self.next_visit)
+        next_line.addStretch(1)
         self._row(form, "next_visit_at", next_box)
         self.fields["next_visit_at"] = self.next_visit
         self.note = QPlainTextEdit()
@@ -237,7 +243,7 @@ class RefillsTab(QWidget):
         self.note.setFixedHeight(self.note.fontMetrics().lineSpacing() * 3 + 12)
         self.note.textChanged.connect(self._changed)
         self._row(form, "note", self.note)
-        bar = QHBoxLayout()
+        self.bar = bar = QHBoxLayout()
         self.summary = QLabel()
         self.summary.setObjectName("refillSummary")
         self.summary.setWordWrap(True)
@@ -253,7 +259,6 @@ class RefillsTab(QWidget):
         self.save_shortcut.activated.connect(lambda: self.save_button.isEnabled() and self.save())
         bar.addWidget(self.clear_button)
         bar.addWidget(self.save_button)
-        form.addRow(bar)
         self._may_record = self.ctx.can(Permission.RECORD_REFILL)
 
         # History.
@@ -274,18 +279,19 @@ class RefillsTab(QWidget):
         self.review_button.clicked.connect(self.review)
         h.addWidget(self.review_button, 0, Qt.AlignmentFlag.AlignRight)
 
-        grid.addWidget(heading("Refills", 2), 0, 0, 1, 2)
-        grid.addWidget(self.forecast_box, 1, 0, 1, 2)
-        grid.addWidget(self.form_box, 2, 0)
-        grid.addWidget(self.history_box, 2, 1)
-        grid.setColumnStretch(0, 3)
-        grid.setColumnStretch(1, 4)
+        # Forecast across the top; the form beside the history would cramp both, so the
+        # history runs under the form at full width.
+        grid.addWidget(self.forecast_box, 0, 0)
+        grid.addWidget(self.form_box, 1, 0)
+        grid.addWidget(self.history_box, 2, 0)
         grid.setRowStretch(3, 1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(body)
         outer.addWidget(scroll, 1)
+        # Record and what still blocks it stay in sight however far the form is scrolled.
+        outer.addLayout(bar)
         chain_tab_order(
             [
                 self.refill_at,
@@ -352,9 +358,8 @@ class RefillsTab(QWidget):
             self.forecast_label.setText("\n".join(lines))
         battery = "Battery: unknown for this pump model."
         if fc.battery_replace_by is not None:
-            battery = "Battery: " + battery_words(
-                fc.battery_replace_by, fc.today, estimate=fc.battery_estimate
-            )
+            words = battery_words(fc.battery_replace_by, fc.today, estimate=fc.battery_estimate)
+            battery = "Battery: " + words[0].lower() + words[1:]
             battery += f"; plan the replacement by {format_date(fc.battery_plan_by)}"
             if fc.battery_eri_by:
                 battery += f"; replacement alarm expected by {format_date(fc.battery_eri_by)}"
@@ -433,6 +438,9 @@ class RefillsTab(QWidget):
         self.lot_expiry.set_value(None)
         self.vendor_alarm.set_value(None)
         self.book_next.setChecked(False)
+        due = self.forecast.due_date if self.forecast else None
+        start = due if due and due > dt.date.today() else dt.date.today() + dt.timedelta(days=1)
+        self.next_visit.setDateTime(QDateTime(start.year, start.month, start.day, 10, 0, 0))
         self.note.setPlainText("")
         if self.program.count():
             self.program.setCurrentIndex(0)
@@ -461,25 +469,28 @@ class RefillsTab(QWidget):
     def unsaved_summary(self) -> str:
         return "a refill not yet recorded"
 
-    def _gather(self) -> tuple[RefillInput | None, list[Problem]]:
+    def _gather(self) -> tuple[RefillInput, set[str], list[Problem]]:
+        """The typed refill; a field still empty or unreadable is filled with a neutral value
+        for the live checks and listed in ``missing`` (with its problem)."""
         problems: list[Problem] = []
+        missing: set[str] = set()
         numbers: dict[str, Decimal] = {}
         for name, words in NUMBER_FIELDS.items():
             text = self.fields[name].text().strip()  # type: ignore[attr-defined]
-            if not text:
-                problems.append(Problem(name, f"Enter the {words}."))
-                continue
             try:
+                if not text:
+                    raise QuantityError(f"Enter the {words}.")
                 numbers[name] = parse_decimal(
                     text, decimal_separator=self._decimal_point, what=words
                 )
             except QuantityError as exc:
                 problems.append(Problem(name, str(exc)))
+                missing.add(name)
+                numbers[name] = Decimal(1) if name == "concentration_mcg_per_ml" else Decimal(0)
         expiry = self.lot_expiry.value()
         if expiry is None:
             problems.append(Problem("lot_expiry", "Enter the lot's expiry date."))
-        if len(numbers) < len(NUMBER_FIELDS) or expiry is None:
-            return None, problems
+            missing.add("lot_expiry")
         data = RefillInput(
             refill_at=_from_qdatetime(self.refill_at.dateTime()),
             measured_residual_ml=numbers["measured_residual_ml"],
@@ -487,7 +498,7 @@ class RefillsTab(QWidget):
             volume_added_ml=numbers["volume_added_ml"],
             concentration_mcg_per_ml=numbers["concentration_mcg_per_ml"],
             lot=self.lot.text().strip(),
-            lot_expiry=expiry,
+            lot_expiry=expiry or dt.date.max,
             drug=self.drug.text(),
             program_change_id=self.program.currentData(),
             vendor_alarm_date=self.vendor_alarm.value(),
@@ -496,17 +507,24 @@ class RefillsTab(QWidget):
             else None,
             note=self.note.toPlainText(),
         )
-        return data, problems
+        return data, missing, problems
+
+    def _relevant(self, problem: Problem, missing: set[str]) -> bool:
+        """Hide a check that only fails because a value it depends on is not typed yet."""
+        if problem.field in missing:
+            return False
+        volumes = {"measured_residual_ml", "volume_discarded_ml", "volume_added_ml"}
+        if problem.field in volumes and missing & volumes:
+            return False
+        if "concentration_mcg_per_ml" in missing and problem.field == "volume_discarded_ml":
+            return False
+        return not (missing and problem.field == "programmer_alarm_date")
 
     def _book_toggled(self, on: bool) -> None:
         self.next_visit.setEnabled(on)
         if on and self.check and self.check.forecast:
             due = self.check.forecast.due_date
-            self.next_visit.setDateTime(
-                QDateTime(due.year, due.month, due.day, 10, 0, 0)
-                if due
-                else self.next_visit.dateTime()
-            )
+            self.next_visit.setDateTime(QDateTime(due.year, due.month, due.day, 10, 0, 0))
         self._changed()
 
     def _changed(self, *_args: object) -> None:
@@ -515,30 +533,12 @@ class RefillsTab(QWidget):
 
     def validate(self) -> list[Problem]:
         context = self.context
-        data, problems = self._gather()
+        data, missing, problems = self._gather()
         check = None
-        typed_residual = self._typed("measured_residual_ml")
         if context is not None:
-            probe = data
-            if probe is None:
-                # Show the expected residual as soon as the date is known.
-                probe = RefillInput(
-                    refill_at=_from_qdatetime(self.refill_at.dateTime()),
-                    measured_residual_ml=typed_residual
-                    if typed_residual is not None
-                    else Decimal(0),
-                    volume_discarded_ml=Decimal(0),
-                    volume_added_ml=Decimal(0),
-                    concentration_mcg_per_ml=Decimal(1),
-                    lot="-",
-                    lot_expiry=dt.date.max,
-                )
-            check = context.check(probe)
-            if data is not None:
-                problems += check.problems
-            else:
-                problems += [p for p in check.problems if p.field in ("refill_at", "program")]
-        self.check = check if data is not None else None
+            check = context.check(data)
+            problems += [p for p in check.problems if self._relevant(p, missing)]
+        self.check = check
         by_field: dict[str, list[Problem]] = {}
         for p in problems:
             by_field.setdefault(p.field, []).append(p)
@@ -548,31 +548,24 @@ class RefillsTab(QWidget):
             if untouched:
                 shown = [p for p in shown if p.severity is not Severity.ERROR or name == "program"]
             message.show_problems(shown)
-        self._show_live(check, data, typed_residual)
+        self._show_live(check, data, missing)
         errors = [p for p in problems if p.severity is Severity.ERROR]
-        self.save_button.setEnabled(self._may_record and not errors and data is not None)
+        self.save_button.setEnabled(self._may_record and not errors)
         if not self._may_record:
             self.save_button.setToolTip("A physiatrist or a nurse records a refill.")
             self.summary.setText("Only a physiatrist or a nurse records a refill.")
         elif errors:
             self.summary.setText(
                 f"{len(errors)} thing{'s' if len(errors) != 1 else ''} to fix before recording: "
-                + "; ".join(p.message for p in errors[:3])
+                + " ".join(p.message for p in errors[:3])
                 + ("…" if len(errors) > 3 else "")
             )
         else:
             self.summary.setText("Ready to record.")
         return problems
 
-    def _typed(self, name: str) -> Decimal | None:
-        text = self.fields[name].text().strip()  # type: ignore[attr-defined]
-        try:
-            return parse_decimal(text, decimal_separator=self._decimal_point) if text else None
-        except QuantityError:
-            return None
-
     def _show_live(
-        self, check: refills.RefillCheck | None, data: RefillInput | None, typed: Decimal | None
+        self, check: refills.RefillCheck | None, data: RefillInput, missing: set[str]
     ) -> None:
         context = self.context
         expected = check.expected_ml if check else None
@@ -587,26 +580,29 @@ class RefillsTab(QWidget):
             )
         residual = check.residual if check else None
         flagged = False
-        if residual is not None and typed is not None:
+        if residual is not None and "measured_residual_ml" not in missing:
             self.discrepancy_label.setText(
                 ("DISCREPANCY: " if residual.flagged else "") + residual.message
             )
             flagged = residual.flagged
-        elif expected is not None and typed is None:
+        elif expected is not None:
             self.discrepancy_label.setText("Enter the measured residual to compare.")
         else:
             self.discrepancy_label.setText("—")
         self.discrepancy_label.setProperty("severity", "error" if flagged else "none")
         self.discrepancy_label.style().unpolish(self.discrepancy_label)
         self.discrepancy_label.style().polish(self.discrepancy_label)
-        if data is not None and context is not None and context.reservoir_ml is not None:
+        volumes = {"measured_residual_ml", "volume_discarded_ml", "volume_added_ml"}
+        if context is not None and context.reservoir_ml is not None and not missing & volumes:
+            after, capacity = data.volume_after_ml, context.reservoir_ml
             self.new_volume_label.setText(
-                f"{format_ml(data.volume_after_ml)} in a {format_ml(context.reservoir_ml)} reservoir"
+                f"{format_ml(after)} in a {format_ml(capacity)} reservoir"
+                + (": more than it holds" if after > capacity else "")
             )
         else:
-            self.new_volume_label.setText("—")
+            self.new_volume_label.setText("— (enter the residual, discarded and added volumes)")
         forecast = check.forecast if check else None
-        if forecast is not None:
+        if forecast is not None and not missing & volumes:
             self.our_alarm_label.setText(
                 f"CareCoord: alarm {format_date(forecast.alarm_date, missing='none')}, "
                 f"refill due {format_date(forecast.due_date)}"
@@ -617,8 +613,8 @@ class RefillsTab(QWidget):
     # ---- actions -------------------------------------------------------------------------
 
     def save(self) -> None:
-        data, _problems = self._gather()
-        if data is None or self.context is None:
+        data, missing, _problems = self._gather()
+        if missing or self.context is None:
             self.validate()
             return
         try:
