@@ -368,7 +368,7 @@ def _active_implant_row(session: Session, patient_id: int) -> Implant | None:
     ).first()
 
 
-def _program_choices(session: Session, implant_id: int) -> list[ProgramChoice]:
+def _program_choices(session: Session, patient_id: int, implant_id: int) -> list[ProgramChoice]:
     rows = session.execute(
         select(
             PumpProgram.id,
@@ -378,6 +378,7 @@ def _program_choices(session: Session, implant_id: int) -> list[ProgramChoice]:
             PumpProgram.program_json,
         )
         .where(
+            PumpProgram.patient_id == patient_id,  # indexed; the implant narrows it down
             PumpProgram.implant_id == implant_id,
             PumpProgram.status.in_(
                 [ProgramStatus.PROGRAMMED.value, ProgramStatus.SUPERSEDED.value]
@@ -398,10 +399,10 @@ def _program_choices(session: Session, implant_id: int) -> list[ProgramChoice]:
     ]
 
 
-def _base_point(session: Session, implant_id: int) -> BasePoint | None:
+def _base_point(session: Session, patient_id: int, implant_id: int) -> BasePoint | None:
     last = session.execute(
         select(RefillVisit.id, RefillVisit.refill_at, RefillVisit.new_volume_ml)
-        .where(RefillVisit.implant_id == implant_id)
+        .where(RefillVisit.patient_id == patient_id, RefillVisit.implant_id == implant_id)
         .order_by(RefillVisit.refill_at.desc(), RefillVisit.id.desc())
         .limit(1)
     ).first()
@@ -410,6 +411,7 @@ def _base_point(session: Session, implant_id: int) -> BasePoint | None:
     first = session.execute(
         select(PumpProgram.programmed_at, PumpProgram.reservoir_ml)
         .where(
+            PumpProgram.patient_id == patient_id,
             PumpProgram.implant_id == implant_id,
             PumpProgram.programmed_at.is_not(None),
             PumpProgram.reservoir_ml.is_not(None),
@@ -454,8 +456,8 @@ def _context(
             device = find_device(catalog, implant.device_key)
         except KeyError:
             device = None
-        base = _base_point(session, implant.id)
-        programs = _program_choices(session, implant.id)
+        base = _base_point(session, patient_id, implant.id)
+        programs = _program_choices(session, patient_id, implant.id)
         if base is not None:
             periods = programs_in_force(session, patient_id, base.at, now + dt.timedelta(days=2))
     return RefillContext(
