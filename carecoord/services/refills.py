@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -964,26 +965,47 @@ def _store_forecast(
     session.flush()
 
 
-def refresh_stale_forecasts(session: Session, now: dt.datetime | None = None) -> int:
-    """Recompute every forecast marked stale; returns how many. Commits when it did any."""
-    ids = session.scalars(
-        select(RefillForecast.patient_id).where(RefillForecast.stale.is_(True))
-    ).all()
-    if not ids:
-        return 0
-    now = now or _now()
-    settings = load_settings(session)
-    catalog = load_catalog(session)
-    tz = clinic_zone()
-    for patient_id in ids:
-        values = forecast_row_values(
-            compute_forecast(session, patient_id, settings, catalog, tz, now), now
-        )
-        session.execute(
-            update(RefillForecast).where(RefillForecast.patient_id == patient_id).values(**values)
-        )
-    session.commit()
-    return len(ids)
+def refresh_stale_forecasts(
+    session: Session,
+    now: dt.datetime | None = None,
+    *,
+    budget_seconds: float | None = None,
+    batch: int = 200,
+) -> int:
+    """Recompute the forecasts marked stale, the soonest due first; returns how many are
+    still stale (0 without a budget). Commits each batch.
+
+    A clinic-wide change (a refill setting) marks every row stale; recomputing tens of
+    thousands takes minutes, so a screen passes ``budget_seconds`` and says how many are left
+    while a scheduled job (``carecoord due``) finishes them all.
+    """
+    started = time.monotonic()
+    stale = RefillForecast.stale.is_(True)
+    settings: ClinicSettings | None = None
+    while True:
+        ids = session.scalars(
+            select(RefillForecast.patient_id)
+            .where(stale)
+            .order_by(RefillForecast.due_date.is_(None), RefillForecast.due_date)
+            .limit(batch)
+        ).all()
+        if not ids:
+            return 0
+        if settings is None:
+            now = now or _now()
+            settings, catalog, tz = load_settings(session), load_catalog(session), clinic_zone()
+        for patient_id in ids:
+            values = forecast_row_values(
+                compute_forecast(session, patient_id, settings, catalog, tz, now), now
+            )
+            session.execute(
+                update(RefillForecast)
+                .where(RefillForecast.patient_id == patient_id)
+                .values(**values)
+            )
+        session.commit()
+        if budget_seconds is not None and time.monotonic() - started > budget_seconds:
+            return session.scalar(select(func.count()).where(stale)) or 0
 
 
 @dataclass(frozen=True)
@@ -1185,6 +1207,8 @@ class DashboardData:
     discrepancy_count: int = 0
     battery: list[BatteryRow] = field(default_factory=list)
     battery_count: int = 0
+    # Patients whose dates are still being recomputed after a clinic-wide change.
+    stale_remaining: int = 0
 
 
 _F = RefillForecast.__table__.c
@@ -1239,6 +1263,7 @@ def dashboard_data(
     *,
     limit: int = SECTION_LIMIT,
     due_days: int | None = None,
+    refresh_budget_seconds: float | None = None,
 ) -> DashboardData:
     """The refill sections of the dashboard, each with its exact count.
 
@@ -1246,15 +1271,18 @@ def dashboard_data(
     setting ``due_soon_days`` unless ``due_days`` is given), discrepancies waiting for review,
     battery replacements within ``battery_warning_months``. Reads the per-patient forecast
     rows by index: every list is an index range scan, every count an index range count.
+    ``refresh_budget_seconds``: how long to spend recomputing stale forecasts first (None:
+    all of them); ``stale_remaining`` says how many were left.
     """
     require(actor, Permission.VIEW_PATIENTS)
-    refresh_stale_forecasts(session)
+    remaining = refresh_stale_forecasts(session, budget_seconds=refresh_budget_seconds)
     settings = load_settings(session)
     today = today or dt.datetime.now(clinic_zone()).date()
     due_days = settings.due_soon_days if due_days is None else due_days
     soon_end = today + dt.timedelta(days=due_days)
     battery_end = add_months(today, settings.battery_warning_months)
     data = DashboardData(today, due_days, settings.battery_warning_months)
+    data.stale_remaining = remaining
     forecasts, visits, patients = (
         RefillForecast.__table__,
         RefillVisit.__table__,

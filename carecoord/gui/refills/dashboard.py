@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -31,6 +31,8 @@ ID_ROLE = Qt.ItemDataRole.UserRole + 1
 RISK_COLOUR = QColor("#b00020")
 ROWS_SHOWN = 12  # rows visible without an inner scroll bar; the page itself scrolls
 _SHARED_SECONDS = 1.0
+# After a clinic-wide change the dashboard recomputes dates in slices, never freezing long.
+REFRESH_BUDGET_SECONDS = 1.5
 _cache: dict[int, tuple[float, DashboardData]] = {}
 
 
@@ -41,7 +43,7 @@ def shared_data(ctx: AppContext, *, fresh: bool = False) -> DashboardData:
     cached = _cache.get(key)
     if not fresh and cached is not None and now - cached[0] < _SHARED_SECONDS:
         return cached[1]
-    data = ctx.call(refills.dashboard_data)
+    data = ctx.call(refills.dashboard_data, refresh_budget_seconds=REFRESH_BUDGET_SECONDS)
     _cache[key] = (now, data)
     return data
 
@@ -107,6 +109,14 @@ class RefillSection(QWidget):
             self.list.resizeColumnToContents(c)
         self.list.setVisible(bool(rows))
 
+    def _refresh_page(self) -> None:
+        parent = self.parentWidget()
+        while parent is not None and not hasattr(parent, "refresh_if_stale"):
+            parent = parent.parentWidget()
+        if parent is not None and parent.isVisible():
+            forget_shared(self.ctx)
+            parent.refresh()  # type: ignore[attr-defined]
+
     def _open(self, item: QTreeWidgetItem | None) -> None:
         if item is not None:
             self.ctx.open_patient(item.data(0, ID_ROLE))
@@ -122,12 +132,20 @@ class OverdueRefills(RefillSection):
     def show_data(self, data: DashboardData) -> None:
         n, risk = data.overdue_count, data.past_alarm_count
         if n == 0:
-            self.count_label.setText("No refill is overdue.")
+            text = "No refill is overdue."
         else:
             text = f"{n} refill{'s' if n != 1 else ''} overdue"
             if risk:
                 text += f", {risk} past the alarm date: withdrawal risk, call first"
-            self.count_label.setText(text + "." + _more(len(data.overdue), n))
+            text += "." + _more(len(data.overdue), n)
+        if data.stale_remaining:
+            # A refill setting changed: say so, and carry on recomputing in a moment.
+            text += (
+                f"\nRecomputing refill dates after a settings change: {data.stale_remaining} "
+                "patients left; their rows may still show the old dates."
+            )
+            QTimer.singleShot(300, self._refresh_page)
+        self.count_label.setText(text)
         self.count_label.setProperty("risk", bool(risk))
         self.count_label.style().unpolish(self.count_label)
         self.count_label.style().polish(self.count_label)

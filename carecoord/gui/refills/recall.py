@@ -149,7 +149,7 @@ class RecallPage(QWidget):
     def refresh(self) -> None:
         self._stale = False
         try:
-            rows = self.ctx.call(recalls.recall_list)
+            rows = self.ctx.call(recalls.recall_list, refresh_budget_seconds=1.5)
         except ServiceError as exc:
             self.count_label.setText(str(exc))
             return
