@@ -13,6 +13,7 @@ from carecoord.commands.common import run_handler
 COMMAND_MODULES = (
     "carecoord.commands.core",
     "carecoord.commands.pump",
+    "carecoord.commands.refills",
     "carecoord.commands.reports",
 )
 

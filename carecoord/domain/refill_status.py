@@ -57,7 +57,8 @@ def is_past_alarm(alarm_date: dt.date | None, today: dt.date) -> bool:
 
 
 def due_words(due_date: dt.date | None, alarm_date: dt.date | None, today: dt.date) -> str:
-    """ "Overdue 4 days; past alarm date (20 Nov 2026): withdrawal risk", "Due in 3 days"."""
+    """ "Overdue 4 days; past alarm date: withdrawal risk", "Due in 3 days" (the alarm date
+    itself is shown beside it)."""
     if due_date is None:
         return "No refill planned"
     words = format_days_until((due_date - today).days)
@@ -65,7 +66,7 @@ def due_words(due_date: dt.date | None, alarm_date: dt.date | None, today: dt.da
         if alarm_date == today:
             words += "; alarm date today: withdrawal risk"
         else:
-            words += f"; past alarm date ({format_date(alarm_date)}): withdrawal risk"
+            words += "; past alarm date: withdrawal risk"
     return words
 
 

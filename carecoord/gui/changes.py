@@ -3,13 +3,19 @@
 Every save anywhere appends an audit event, so ``services.audit.change_counter`` grows. The
 poller reads it every few seconds (off the GUI thread) and emits ``bus.changed("external")``
 when it grew for a reason other than this workstation's own saves.
+
+On PostgreSQL every save also sends NOTIFY (services.audit); a background thread LISTENs and
+asks for a poll at once, so other workstations refresh within a moment. Polling stays on as
+the fallback when the listening connection is lost.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 
 from PySide6.QtCore import QObject, QTimer, Signal
+from sqlalchemy.engine import make_url
 
 from carecoord.gui import tasks
 from carecoord.gui.context import AppContext
@@ -37,14 +43,22 @@ class ExternalChangePoller(QObject):
         self.timer = QTimer(self)
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self.poll)
+        self.listener: NotificationListener | None = None
         ctx.bus.changed.connect(self._on_local_change)
 
     def start(self) -> None:
         self.poll()
         self.timer.start()
+        if not self._ctx.db.is_sqlite and self.listener is None:
+            self.listener = NotificationListener(self._ctx.db.url)
+            self.listener.notified.connect(self.poll)
+            self.listener.start()
 
     def stop(self) -> None:
         self.timer.stop()
+        if self.listener is not None:
+            self.listener.stop()
+            self.listener = None
 
     def _on_local_change(self, entity: str) -> None:
         if entity != "external":
@@ -82,3 +96,45 @@ class ExternalChangePoller(QObject):
             log.warning("Change poll failed: %s", explained)
         self._was_unreachable = True
         self.unreachable.emit(str(explained))
+
+
+class NotificationListener(QObject):
+    """LISTENs for the PostgreSQL change notices on its own thread; ``notified`` reaches the
+    GUI thread (queued). A lost connection is retried quietly: polling covers the gap."""
+
+    notified = Signal()
+    RETRY_SECONDS = 5.0
+
+    def __init__(self, url: str, channel: str | None = None) -> None:
+        super().__init__()
+        self._dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        self._channel = channel or audit.NOTIFY_CHANNEL
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.listening = threading.Event()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="carecoord-listen", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=3)
+
+    def _run(self) -> None:
+        import psycopg
+
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self._dsn, autocommit=True, connect_timeout=5) as conn:
+                    conn.execute(f'LISTEN "{self._channel}"')
+                    self.listening.set()
+                    while not self._stop.is_set():
+                        # Wake up at least every half second to notice stop().
+                        if any(True for _ in conn.notifies(timeout=0.5, stop_after=1)):
+                            self.notified.emit()
+            except Exception as exc:  # the connection failed: polling still works
+                self.listening.clear()
+                log.info("Change notices unavailable (%s); polling only.", exc)
+                self._stop.wait(self.RETRY_SECONDS)

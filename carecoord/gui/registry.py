@@ -38,6 +38,9 @@ VIEW_MODULES: list[str] = [
     "carecoord.gui.meetings.dashboard",
     "carecoord.gui.reports.tab",
     "carecoord.gui.reports.batch_section",
+    "carecoord.gui.refills.dashboard",
+    "carecoord.gui.refills.tab",
+    "carecoord.gui.refills.recall",
 ]
 
 

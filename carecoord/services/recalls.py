@@ -92,11 +92,16 @@ class RecallRow:
 
 
 def recall_list(
-    session: Session, actor: Actor, today: dt.date | None = None, limit: int = 500
+    session: Session,
+    actor: Actor,
+    today: dt.date | None = None,
+    limit: int = 500,
+    *,
+    refresh_budget_seconds: float | None = None,
 ) -> list[RecallRow]:
     """Patients to call, most urgent first (past the alarm date, then by due date)."""
     require(actor, Permission.VIEW_PATIENTS)
-    refresh_stale_forecasts(session)
+    refresh_stale_forecasts(session, budget_seconds=refresh_budget_seconds)
     settings = load_settings(session)
     tz = clinic_zone()
     today = today or dt.datetime.now(tz).date()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -161,7 +162,7 @@ class BasePoint:
         from carecoord.domain.units import format_datetime
 
         what = "previous refill" if self.visit_id else "volume when the pump was programmed"
-        return f"{format_ml(self.volume_ml)} at the {what} ({format_datetime(self.at)})"
+        return f"{format_ml(self.volume_ml)} at the {what} on {format_datetime(self.at)}"
 
 
 @dataclass(frozen=True)
@@ -368,7 +369,7 @@ def _active_implant_row(session: Session, patient_id: int) -> Implant | None:
     ).first()
 
 
-def _program_choices(session: Session, implant_id: int) -> list[ProgramChoice]:
+def _program_choices(session: Session, patient_id: int, implant_id: int) -> list[ProgramChoice]:
     rows = session.execute(
         select(
             PumpProgram.id,
@@ -378,6 +379,7 @@ def _program_choices(session: Session, implant_id: int) -> list[ProgramChoice]:
             PumpProgram.program_json,
         )
         .where(
+            PumpProgram.patient_id == patient_id,  # indexed; the implant narrows it down
             PumpProgram.implant_id == implant_id,
             PumpProgram.status.in_(
                 [ProgramStatus.PROGRAMMED.value, ProgramStatus.SUPERSEDED.value]
@@ -398,10 +400,10 @@ def _program_choices(session: Session, implant_id: int) -> list[ProgramChoice]:
     ]
 
 
-def _base_point(session: Session, implant_id: int) -> BasePoint | None:
+def _base_point(session: Session, patient_id: int, implant_id: int) -> BasePoint | None:
     last = session.execute(
         select(RefillVisit.id, RefillVisit.refill_at, RefillVisit.new_volume_ml)
-        .where(RefillVisit.implant_id == implant_id)
+        .where(RefillVisit.patient_id == patient_id, RefillVisit.implant_id == implant_id)
         .order_by(RefillVisit.refill_at.desc(), RefillVisit.id.desc())
         .limit(1)
     ).first()
@@ -410,6 +412,7 @@ def _base_point(session: Session, implant_id: int) -> BasePoint | None:
     first = session.execute(
         select(PumpProgram.programmed_at, PumpProgram.reservoir_ml)
         .where(
+            PumpProgram.patient_id == patient_id,
             PumpProgram.implant_id == implant_id,
             PumpProgram.programmed_at.is_not(None),
             PumpProgram.reservoir_ml.is_not(None),
@@ -454,8 +457,8 @@ def _context(
             device = find_device(catalog, implant.device_key)
         except KeyError:
             device = None
-        base = _base_point(session, implant.id)
-        programs = _program_choices(session, implant.id)
+        base = _base_point(session, patient_id, implant.id)
+        programs = _program_choices(session, patient_id, implant.id)
         if base is not None:
             periods = programs_in_force(session, patient_id, base.at, now + dt.timedelta(days=2))
     return RefillContext(
@@ -962,26 +965,47 @@ def _store_forecast(
     session.flush()
 
 
-def refresh_stale_forecasts(session: Session, now: dt.datetime | None = None) -> int:
-    """Recompute every forecast marked stale; returns how many. Commits when it did any."""
-    ids = session.scalars(
-        select(RefillForecast.patient_id).where(RefillForecast.stale.is_(True))
-    ).all()
-    if not ids:
-        return 0
-    now = now or _now()
-    settings = load_settings(session)
-    catalog = load_catalog(session)
-    tz = clinic_zone()
-    for patient_id in ids:
-        values = forecast_row_values(
-            compute_forecast(session, patient_id, settings, catalog, tz, now), now
-        )
-        session.execute(
-            update(RefillForecast).where(RefillForecast.patient_id == patient_id).values(**values)
-        )
-    session.commit()
-    return len(ids)
+def refresh_stale_forecasts(
+    session: Session,
+    now: dt.datetime | None = None,
+    *,
+    budget_seconds: float | None = None,
+    batch: int = 200,
+) -> int:
+    """Recompute the forecasts marked stale, the soonest due first; returns how many are
+    still stale (0 without a budget). Commits each batch.
+
+    A clinic-wide change (a refill setting) marks every row stale; recomputing tens of
+    thousands takes minutes, so a screen passes ``budget_seconds`` and says how many are left
+    while a scheduled job (``carecoord due``) finishes them all.
+    """
+    started = time.monotonic()
+    stale = RefillForecast.stale.is_(True)
+    settings: ClinicSettings | None = None
+    while True:
+        ids = session.scalars(
+            select(RefillForecast.patient_id)
+            .where(stale)
+            .order_by(RefillForecast.due_date.is_(None), RefillForecast.due_date)
+            .limit(batch)
+        ).all()
+        if not ids:
+            return 0
+        if settings is None:
+            now = now or _now()
+            settings, catalog, tz = load_settings(session), load_catalog(session), clinic_zone()
+        for patient_id in ids:
+            values = forecast_row_values(
+                compute_forecast(session, patient_id, settings, catalog, tz, now), now
+            )
+            session.execute(
+                update(RefillForecast)
+                .where(RefillForecast.patient_id == patient_id)
+                .values(**values)
+            )
+        session.commit()
+        if budget_seconds is not None and time.monotonic() - started > budget_seconds:
+            return session.scalar(select(func.count()).where(stale)) or 0
 
 
 @dataclass(frozen=True)
@@ -1183,6 +1207,8 @@ class DashboardData:
     discrepancy_count: int = 0
     battery: list[BatteryRow] = field(default_factory=list)
     battery_count: int = 0
+    # Patients whose dates are still being recomputed after a clinic-wide change.
+    stale_remaining: int = 0
 
 
 _F = RefillForecast.__table__.c
@@ -1236,36 +1262,41 @@ def dashboard_data(
     today: dt.date | None = None,
     *,
     limit: int = SECTION_LIMIT,
+    due_days: int | None = None,
+    refresh_budget_seconds: float | None = None,
 ) -> DashboardData:
     """The refill sections of the dashboard, each with its exact count.
 
     Overdue (past the due date; past the alarm date first), due in the next N days (clinic
-    setting ``due_soon_days``), discrepancies waiting for review, battery replacements within
-    ``battery_warning_months``. Reads the per-patient forecast rows by index.
+    setting ``due_soon_days`` unless ``due_days`` is given), discrepancies waiting for review,
+    battery replacements within ``battery_warning_months``. Reads the per-patient forecast
+    rows by index: every list is an index range scan, every count an index range count.
+    ``refresh_budget_seconds``: how long to spend recomputing stale forecasts first (None:
+    all of them); ``stale_remaining`` says how many were left.
     """
     require(actor, Permission.VIEW_PATIENTS)
-    refresh_stale_forecasts(session)
+    remaining = refresh_stale_forecasts(session, budget_seconds=refresh_budget_seconds)
     settings = load_settings(session)
     today = today or dt.datetime.now(clinic_zone()).date()
-    soon_end = today + dt.timedelta(days=settings.due_soon_days)
+    due_days = settings.due_soon_days if due_days is None else due_days
+    soon_end = today + dt.timedelta(days=due_days)
     battery_end = add_months(today, settings.battery_warning_months)
-    data = DashboardData(today, settings.due_soon_days, settings.battery_warning_months)
-    past_alarm = case((_F.alarm_date <= today, 0), else_=1)
-    data.overdue = _due_rows(
-        session, _F.due_date < today, (past_alarm, _F.due_date, _F.patient_id), today, limit
+    data = DashboardData(today, due_days, settings.battery_warning_months)
+    data.stale_remaining = remaining
+    forecasts, visits, patients = (
+        RefillForecast.__table__,
+        RefillVisit.__table__,
+        Patient.__table__,
     )
-    counts = session.execute(
-        select(func.count(), func.count(case((_F.alarm_date <= today, 1))))
-        .select_from(RefillForecast.__table__)
-        .where(_F.due_date < today)
-    ).one()
-    data.overdue_count, data.past_alarm_count = counts[0], counts[1]
+    overdue = _F.due_date < today
     soon = and_(_F.due_date >= today, _F.due_date <= soon_end)
-    data.due_soon = _due_rows(session, soon, (_F.due_date, _F.patient_id), today, limit)
-    data.due_soon_count = (
-        session.scalar(select(func.count()).select_from(RefillForecast.__table__).where(soon)) or 0
-    )
     pending = _V.review_pending.is_(True)
+    battery_where = _F.battery_replace_by <= battery_end
+    past_alarm_first = case((_F.alarm_date <= today, 0), else_=1)
+    data.overdue = _due_rows(
+        session, overdue, (past_alarm_first, _F.due_date, _F.patient_id), today, limit
+    )
+    data.due_soon = _due_rows(session, soon, (_F.due_date, _F.patient_id), today, limit)
     visit_rows = session.execute(
         select(
             _V.id,
@@ -1279,29 +1310,17 @@ def dashboard_data(
             _V.discrepancy_ml,
             _V.threshold_ml,
         )
-        .select_from(RefillVisit.__table__.join(Patient.__table__, _P.id == _V.patient_id))
+        .select_from(visits.join(patients, _P.id == _V.patient_id))
         .where(pending)
         .order_by(_V.refill_at, _V.id)
         .limit(limit)
     ).all()
     data.discrepancies = [
         DiscrepancyRow(
-            vid,
-            pid,
-            mrn,
-            f"{family.upper()}, {given}",
-            at,
-            expected,
-            measured,
-            diff,
-            threshold,
+            vid, pid, mrn, f"{family.upper()}, {given}", at, expected, measured, diff, threshold
         )
         for vid, pid, mrn, family, given, at, expected, measured, diff, threshold in visit_rows
     ]
-    data.discrepancy_count = (
-        session.scalar(select(func.count()).select_from(RefillVisit.__table__).where(pending)) or 0
-    )
-    battery_where = _F.battery_replace_by <= battery_end
     battery_rows = session.execute(
         select(
             _F.patient_id,
@@ -1313,7 +1332,7 @@ def dashboard_data(
             _F.battery_eri_by,
             _F.battery_estimate,
         )
-        .select_from(RefillForecast.__table__.join(Patient.__table__, _P.id == _F.patient_id))
+        .select_from(forecasts.join(patients, _P.id == _F.patient_id))
         .where(battery_where)
         .order_by(_F.battery_replace_by, _F.patient_id)
         .limit(limit)
@@ -1331,10 +1350,24 @@ def dashboard_data(
         )
         for pid, mrn, family, given, replace_by, plan_by, eri_by, estimate in battery_rows
     ]
-    data.battery_count = (
-        session.scalar(
-            select(func.count()).select_from(RefillForecast.__table__).where(battery_where)
+
+    def count(table: object, *where: object) -> object:
+        return select(func.count()).select_from(table).where(*where).scalar_subquery()
+
+    # Every count in one round trip.
+    (
+        data.overdue_count,
+        data.past_alarm_count,
+        data.due_soon_count,
+        data.discrepancy_count,
+        data.battery_count,
+    ) = session.execute(
+        select(
+            count(forecasts, overdue),
+            count(forecasts, overdue, _F.alarm_date <= today),
+            count(forecasts, soon),
+            count(visits, pending),
+            count(forecasts, battery_where),
         )
-        or 0
-    )
+    ).one()
     return data

@@ -13,6 +13,7 @@ from carecoord.services import audit, refills
 from carecoord.services.context import SYSTEM
 from carecoord.services.errors import ConflictError, PermissionDenied
 from carecoord.services.settings import update_settings
+from carecoord.store.models_refills import RefillForecast
 from tests.services.pump_helpers import continuous, example2, implanted_patient
 from tests.services.refill_helpers import example1, local, programmed, refill
 
@@ -272,3 +273,24 @@ def test_patient_alarm_volume_moves_the_alarm_date(db, team):
         forecast = refills.patient_forecast(s, team.nurse, patient.id)
     assert forecast.alarm_date == day0 + dt.timedelta(days=22)  # 16.2 / 0.72 = 22.5
     assert forecast.patient_alarm_volume_ml == D("3.8")
+
+
+def test_a_settings_change_is_recomputed_in_slices_soonest_due_first(db, team):
+    """Every forecast goes stale when a refill setting changes; a screen recomputes within a
+    time budget and says how many are left, the soonest due first."""
+    with db.session() as s:
+        ids = []
+        for n, days in enumerate((2, 12, 7)):
+            day0 = TODAY - dt.timedelta(days=days)
+            patient, _ = implanted_patient(s, team.nurse, mrn=f"MRN-{n}", implant_date=day0)
+            programmed(s, team, patient.id, example2(), at=local(day0))
+            ids.append((patient.id, day0))
+        assert refills.dashboard_data(s, team.nurse).stale_remaining == 0
+        update_settings(s, SYSTEM, refill_margin_days=3)
+        assert refills.refresh_stale_forecasts(s, budget_seconds=0, batch=1) == 2
+        rows = {pid: s.get(RefillForecast, pid) for pid, _ in ids}
+        assert [rows[pid].stale for pid, _ in ids] == [True, False, True]  # soonest first
+        assert refills.dashboard_data(s, team.nurse).stale_remaining == 0
+        for pid, day0 in ids:
+            forecast = refills.patient_forecast(s, team.nurse, pid)
+            assert forecast.due_date == day0 + dt.timedelta(days=22)  # alarm day 25 - 3
