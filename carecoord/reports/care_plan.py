@@ -106,6 +106,8 @@ class ProgramInfo:
     program: Program
     version: int
     programmed_on_device: bool
+    # A newer version approved or drafted but not yet on the device (the plan notes it).
+    newer_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -353,6 +355,16 @@ class _Builder:
             )
         )
         out: list[Flowable] = [self.heading("care.pump.heading"), table]
+        if info is not None and info.newer_version is not None:
+            out.append(Spacer(1, 4))
+            out.append(
+                self.p(
+                    self.t(
+                        "care.pump.newer_waiting", version=info.version, newer=info.newer_version
+                    ),
+                    "gap",
+                )
+            )
         if info is None:
             out.append(Spacer(1, 4))
             key = "care.pump.invalid_program" if self.invalid_program else "care.pump.no_program"

@@ -118,6 +118,7 @@ class EvaluationSummaryInput:
     candidacy: CandidacySummary | None = None
     diagnosis: str = ""
     origin: str = ""
+    program_version: int | None = None  # the pump program in force, once implanted
 
     @staticmethod
     def required_from(settings: ClinicSettings) -> tuple[Discipline, ...]:
@@ -263,7 +264,7 @@ def render_evaluation_summary(data: EvaluationSummaryInput) -> RenderedReport:
         clinic_name=data.clinic_name.strip(),
         footer_identity="{name} · Record number " + data.patient.mrn,
         footer_name=data.patient.display_name,
-        footer_generated=generated_words(data.generated_at, data.generated_by)
+        footer_generated=generated_words(data.generated_at, data.generated_by, data.program_version)
         + " · Confidential: for the treating team",
         page_of="Page {page} of {pages}",
     )
