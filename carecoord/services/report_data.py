@@ -19,6 +19,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -188,6 +189,10 @@ def evaluation_findings(
     return tuple(out)
 
 
+def _clinic_day(at: dt.datetime) -> dt.date:
+    return at.astimezone(programs.clinic_zone()).date()
+
+
 def _chosen_trial(summary: candidacy.ScreeningSummary) -> candidacy.TrialView | None:
     """The trial the team judges by: the last positive one, else the last one given."""
     positive = [t for t in summary.trials if t.response.status is ResponseStatus.POSITIVE]
@@ -211,7 +216,12 @@ def scale_comparisons(
             (a.mas for a in trial.trial.post_dose if a.taken_at == best.taken_at and a.mas),
             None,
         )
-    out = [ScaleComparison("Ashworth mean", base.mean(), after.mean() if after else None)]
+    top = Decimal(4)  # the Modified Ashworth Scale runs 0 to 4
+    out = [
+        ScaleComparison(
+            "Ashworth mean", base.mean(), after.mean() if after else None, scale_max=top
+        )
+    ]
     after_by_key = after.by_key() if after else {}
     for rating in base.ratings:
         later = after_by_key.get(rating.key)
@@ -220,6 +230,9 @@ def scale_comparisons(
                 f"{rating.muscle_group} ({rating.side.value})",
                 rating.value,
                 later.value if later else None,
+                before_label=rating.grade,
+                after_label=later.grade if later else "",
+                scale_max=top,
             )
         )
     return tuple(out)
@@ -231,13 +244,17 @@ def screening_summary(session: Session, actor: Actor, patient_id: int) -> Screen
     trial = _chosen_trial(summary)
     if trial is None:
         return None
-    tried = len(summary.trials)
     response = f"{trial.response.status.label}. {trial.response.words}"
-    if tried > 1:
-        response += f" (trial {summary.trials.index(trial) + 1} of {tried})"
+    earlier = tuple(
+        f"{t.trial.dose_words} on {format_date(_clinic_day(t.trial.given_at))}: "
+        f"{t.response.status.label.lower()}"
+        for t in summary.trials
+        if t is not trial
+    )
     return ScreeningSummary(
+        earlier_trials=earlier,
         dose_words=trial.trial.dose_words,
-        given_on=trial.trial.given_at.astimezone(programs.clinic_zone()).date(),
+        given_on=_clinic_day(trial.trial.given_at),
         response_words=response,
         adverse_events=tuple(
             AdverseEvent(e.event).label + (f": {e.details}" if e.details else "")

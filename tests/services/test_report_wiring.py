@@ -14,7 +14,7 @@ from carecoord.reports.evaluation_summary import render_evaluation_summary
 from carecoord.reports.minutes import render_meeting_minutes
 from carecoord.reports.translations import Translator
 from carecoord.services import meetings, programs, recalls, refills, report_data, settings
-from tests.reports.helpers import text_of
+from tests.reports.helpers import page_texts, text_of
 from tests.services.pathway_builders import add_patient, screening, sign_all, work_up
 from tests.services.pump_helpers import continuous, example2, implanted_patient
 from tests.services.refill_helpers import local, programmed, refill
@@ -159,10 +159,12 @@ def test_evaluation_summary_from_five_signed_evaluations_and_screening(db, team)
     assert "50 mcg bolus" in text
     assert "Positive response" in text
     assert "Ashworth mean" in text and "2.67" in text and "1" in text
+    assert [sc.before_label for sc in data.scales[1:]] == ["3", "3", "2"]
     assert "Ready for team review" in text
     assert "by Dr Maria Doe (Physiatrist)" in text
     assert "None" not in text
     assert data.scales[0].before == D(8) / D(3) and data.scales[0].after == D(1)
+    assert data.screening is not None and data.screening.earlier_trials == ()
 
 
 def test_goals_on_the_care_plan_come_from_the_candidacy_record(db, team):
@@ -205,7 +207,9 @@ def test_minutes_of_a_finished_meeting_with_decisions(db, team):
         )
         meetings.finish_meeting(s, team.nurse, m.id, m.version)
         data = report_data.gather_meeting_minutes(s, team.nurse, TODAY)
-    text = text_of(render_meeting_minutes(data).pdf)
+    pdf = render_meeting_minutes(data).pdf
+    text = text_of(pdf)
+    assert "Patients discussed" in page_texts(pdf)[0]  # the table starts on page 1
     for words in (
         "RIVERA, Ana",
         "MT-1",
@@ -258,3 +262,51 @@ def test_current_forecast_reads_the_stored_row_and_computes_a_stale_one(db, team
 def test_stored_meeting_on_a_day_without_one(db, team):
     with db.session() as s:
         assert meetings.stored_meeting_on(s, team.nurse, TODAY) is None
+
+
+def test_negative_then_positive_trial_lists_the_earlier_one_and_grades_as_written(db, team):
+    """The team reads the trial it judges by, the earlier ones in a line each, and Ashworth
+    grades as the scale writes them ("1+"), not as the number used for averages."""
+    with db.session() as s:
+        p = add_patient(s, team.nurse, mrn="EV-2")
+        sign_all(s, team, p.id)
+        work_up(s, team, p.id)
+        start = NOW - dt.timedelta(days=2)
+        screening(s, team.nurse, p.id, 50, start, "3 3 2", "3 2 2", "3 3 2")
+        screening(s, team.nurse, p.id, 75, start + dt.timedelta(days=1), "2 2 1", "1+ 1 1")
+        data = report_data.gather_evaluation_summary(s, team.physiatrist, p.id)
+    assert data.screening is not None
+    assert data.screening.dose_words == "75 mcg bolus"
+    assert len(data.screening.earlier_trials) == 1
+    assert data.screening.earlier_trials[0].startswith("50 mcg bolus on ")
+    text = text_of(render_evaluation_summary(data).pdf)
+    assert "Earlier trials" in text and "no response" in text
+    assert "1+" in text
+
+
+def test_care_plan_past_the_refill_date_says_so(db, team):
+    """Programmed 22 days ago (example 2): due day 20 has passed, alarm day 25 not yet; with a
+    visit booked the plan points to it."""
+    day0 = TODAY - dt.timedelta(days=22)
+    with db.session() as s:
+        patient, _ = implanted_patient(s, team.nurse, implant_date=day0)
+        programmed(s, team, patient.id, example2(), at=local(day0))
+        data = report_data.gather_care_plan(s, team.nurse, patient.id, language="en")
+        text = text_of(render_care_plan(data).pdf)
+        assert "Your refill date has passed. Call the clinic today" in text
+        recalls.book_appointment(
+            s, team.nurse, patient.id, local(TODAY + dt.timedelta(days=1), hour=10)
+        )
+        data = report_data.gather_care_plan(s, team.nurse, patient.id, language="en")
+    text = text_of(render_care_plan(data).pdf)
+    assert "Keep the appointment below" in text
+
+
+def test_care_plan_past_the_alarm_date_sends_to_the_24_hour_number(db, team):
+    day0 = TODAY - dt.timedelta(days=26)
+    with db.session() as s:
+        patient, _ = implanted_patient(s, team.nurse, implant_date=day0)
+        programmed(s, team, patient.id, example2(), at=local(day0))
+        data = report_data.gather_care_plan(s, team.nurse, patient.id, language="es")
+    text = text_of(render_care_plan(data).pdf)
+    assert "La fecha de la alarma ya pasó" in text
