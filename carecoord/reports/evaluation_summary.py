@@ -274,7 +274,7 @@ def render_evaluation_summary(data: EvaluationSummaryInput) -> RenderedReport:
         footer_identity="{name} · Record number " + data.patient.mrn,
         footer_name=data.patient.display_name,
         footer_generated=generated_words(data.generated_at, data.generated_by, data.program_version)
-        + " · Confidential: for the treating team",
+        + " · Confidential",
         page_of="Page {page} of {pages}",
     )
     pdf = build_pdf(

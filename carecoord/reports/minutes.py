@@ -144,8 +144,7 @@ def render_meeting_minutes(data: MeetingMinutesInput) -> RenderedReport:
     frame = PageFrame(
         clinic_name=data.clinic_name.strip(),
         footer_identity=f"Team meeting of {format_date(data.held_on)}",
-        footer_generated=generated_words(data.generated_at, data.generated_by)
-        + " · Confidential: for the treating team",
+        footer_generated=generated_words(data.generated_at, data.generated_by) + " · Confidential",
         page_of="Page {page} of {pages}",
     )
     pdf = build_pdf(
