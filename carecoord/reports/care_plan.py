@@ -106,6 +106,8 @@ class ProgramInfo:
     program: Program
     version: int
     programmed_on_device: bool
+    # A newer version approved or drafted but not yet on the device (the plan notes it).
+    newer_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -353,11 +355,45 @@ class _Builder:
             )
         )
         out: list[Flowable] = [self.heading("care.pump.heading"), table]
+        if info is not None and info.newer_version is not None:
+            out.append(Spacer(1, 4))
+            out.append(
+                self.p(
+                    self.t(
+                        "care.pump.newer_waiting", version=info.version, newer=info.newer_version
+                    ),
+                    "gap",
+                )
+            )
         if info is None:
             out.append(Spacer(1, 4))
             key = "care.pump.invalid_program" if self.invalid_program else "care.pump.no_program"
             out.append(self.p(self.t(key), "gap"))
         return out
+
+    def generated_on(self) -> dt.date:
+        at = self.data.generated_at
+        return at.astimezone().date() if at.tzinfo else at.date()
+
+    def passed_dates_row(self) -> list[Flowable] | None:
+        """A refill-by or alarm date already past when printed is said in words, not left for
+        the reader to notice."""
+        refill = self.data.refill
+        if refill is None:
+            return None
+        today = self.generated_on()
+        if refill.alarm_date is not None and refill.alarm_date <= today:
+            key = "care.dates.past_alarm"
+        elif refill.refill_by < today:
+            visit = self.data.next_appointment
+            booked = visit is not None and visit.on >= today
+            key = "care.dates.overdue_booked" if booked else "care.dates.overdue"
+        else:
+            return None
+        return [
+            self.p(self.t("care.dates.passed_label"), "big_label"),
+            self.p(self.t(key), "alert"),
+        ]
 
     def dates_section(self) -> list[Flowable]:
         refill = self.data.refill
@@ -390,6 +426,9 @@ class _Builder:
             rows.append(
                 [self.p(self.t("care.dates.alarm"), "big_label"), self.p(self.gap("alarm date"))]
             )
+        passed = self.passed_dates_row()
+        if passed is not None:
+            rows.append(passed)
         appointment = self.data.next_appointment
         if appointment is not None:
             when = self.tr.date(appointment.on)

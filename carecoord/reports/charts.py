@@ -120,9 +120,11 @@ def before_after_chart(
     per_row: int = 4,
     before_label: str = "Before screening",
     after_label: str = "After screening",
+    tops: Sequence[float | None] | None = None,
 ) -> Drawing:
     """One small panel per scale, each with its own axis (an Ashworth grade of 3 and a Barthel
-    score of 60 cannot share one), before and after side by side; a legend on top."""
+    score of 60 cannot share one), before and after side by side; a legend on top. ``tops``
+    gives a scale's own maximum, so that panels of one scale share an axis and compare."""
     regular, _bold = register_fonts()
     rows = max(1, -(-len(names) // per_row))
     legend = 16
@@ -139,7 +141,8 @@ def before_after_chart(
         chart.bars[1].fillColor = AFTER
         chart.bars.strokeColor = None
         chart.barSpacing = 4
-        top, step = nice_axis(max(before[index] or 0, after[index] or 0))
+        fixed = tops[index] if tops is not None and index < len(tops) else None
+        top, step = nice_axis(max(before[index] or 0, after[index] or 0, fixed or 0))
         chart.valueAxis.valueMin = 0
         chart.valueAxis.valueMax = top
         chart.valueAxis.valueStep = step

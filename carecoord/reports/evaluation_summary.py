@@ -67,6 +67,10 @@ class ScaleComparison:
     after: Decimal | None
     lower_is_better: bool = True
     unit: str = ""
+    # How the scale writes the values when not as numbers (Ashworth "1+", not 1.5).
+    before_label: str = ""
+    after_label: str = ""
+    scale_max: Decimal | None = None  # the top of the scale, for a chart axis readers compare
 
     @property
     def change_words(self) -> str:
@@ -85,6 +89,7 @@ class ScreeningSummary:
     given_on: dt.date | None
     response_words: str  # "Positive response: mean MAS reduction 1.5 at 4 h"
     adverse_events: tuple[str, ...] = ()
+    earlier_trials: tuple[str, ...] = ()  # "50 mcg bolus on 27 Oct 2026: no response"
 
 
 @dataclass(frozen=True)
@@ -118,6 +123,7 @@ class EvaluationSummaryInput:
     candidacy: CandidacySummary | None = None
     diagnosis: str = ""
     origin: str = ""
+    program_version: int | None = None  # the pump program in force, once implanted
 
     @staticmethod
     def required_from(settings: ClinicSettings) -> tuple[Discipline, ...]:
@@ -211,6 +217,9 @@ def render_evaluation_summary(data: EvaluationSummaryInput) -> RenderedReport:
         if sc.adverse_events:
             story.append(Paragraph("Adverse events:", s.body_bold))
             story += _bullets(sc.adverse_events, s.bullet)
+        if sc.earlier_trials:
+            story.append(Paragraph("Earlier trials:", s.body_bold))
+            story += _bullets(sc.earlier_trials, s.bullet)
 
     scales = [sc for sc in data.scales if sc.name.strip()]
     scale_block: list[Flowable] = [Paragraph("Scales before and after screening", s.h2)]
@@ -229,12 +238,12 @@ def render_evaluation_summary(data: EvaluationSummaryInput) -> RenderedReport:
         for sc in scales:
             unit = f" {esc(sc.unit)}" if sc.unit else ""
             before = (
-                f"{format_number(sc.before, 2)}{unit}"
+                f"{esc(sc.before_label) or format_number(sc.before, 2)}{unit}"
                 if sc.before is not None
                 else missing("not scored")
             )
             after = (
-                f"{format_number(sc.after, 2)}{unit}"
+                f"{esc(sc.after_label) or format_number(sc.after, 2)}{unit}"
                 if sc.after is not None
                 else missing("not scored")
             )
@@ -255,6 +264,7 @@ def render_evaluation_summary(data: EvaluationSummaryInput) -> RenderedReport:
                 [float(sc.after) if sc.after is not None else None for sc in scales],
                 panel_width=width / 4,
                 height=42 * mm,
+                tops=[float(sc.scale_max) if sc.scale_max is not None else None for sc in scales],
             )
         )
     story.append(KeepTogether(scale_block))
@@ -263,8 +273,8 @@ def render_evaluation_summary(data: EvaluationSummaryInput) -> RenderedReport:
         clinic_name=data.clinic_name.strip(),
         footer_identity="{name} · Record number " + data.patient.mrn,
         footer_name=data.patient.display_name,
-        footer_generated=generated_words(data.generated_at, data.generated_by)
-        + " · Confidential: for the treating team",
+        footer_generated=generated_words(data.generated_at, data.generated_by, data.program_version)
+        + " · Confidential",
         page_of="Page {page} of {pages}",
     )
     pdf = build_pdf(

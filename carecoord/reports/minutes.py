@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from reportlab.platypus import Flowable, Paragraph, Spacer
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer
 
 from carecoord.domain.candidacy import CandidacyStatus
 from carecoord.domain.decisions import TeamDecision
@@ -89,7 +91,9 @@ def render_meeting_minutes(data: MeetingMinutesInput) -> RenderedReport:
 
     discussed = [i for i in data.items if i.outcome is ItemOutcome.DISCUSSED]
     other = [i for i in data.items if i.outcome is not ItemOutcome.DISCUSSED]
-    story.append(Paragraph("Patients discussed", s.h2))
+    # A long table splits over pages (its header repeats) instead of leaving page 1 empty.
+    story.append(CondPageBreak(45 * mm))
+    story.append(Paragraph("Patients discussed", ParagraphStyle("h2_split", s.h2, keepWithNext=0)))
     if discussed:
         rows = [
             [
@@ -140,8 +144,7 @@ def render_meeting_minutes(data: MeetingMinutesInput) -> RenderedReport:
     frame = PageFrame(
         clinic_name=data.clinic_name.strip(),
         footer_identity=f"Team meeting of {format_date(data.held_on)}",
-        footer_generated=generated_words(data.generated_at, data.generated_by)
-        + " · Confidential: for the treating team",
+        footer_generated=generated_words(data.generated_at, data.generated_by) + " · Confidential",
         page_of="Page {page} of {pages}",
     )
     pdf = build_pdf(

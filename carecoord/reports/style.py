@@ -9,6 +9,7 @@ DRAFT watermark on every page so that nobody follows it by mistake.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from io import BytesIO
@@ -52,8 +53,12 @@ def esc(text: object) -> str:
 
 
 def phone(text: object) -> str:
-    """A phone number that never breaks over two lines (a half number is a wrong number)."""
-    return esc(" ".join(str(text or "").split())).replace(" ", "\u00a0")
+    """A phone number that never breaks over two lines (a half number is a wrong number).
+
+    Words in brackets after it ("(24 hours)") may go to the next line as a whole."""
+    words = " ".join(str(text or "").split())
+    parts = re.split(r" (?=\([^)]*[^\W\d_])", words)
+    return " ".join(esc(part).replace(" ", "\u00a0") for part in parts)
 
 
 @dataclass(frozen=True)

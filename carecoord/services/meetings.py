@@ -18,7 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from carecoord.domain import meetings as rules
 from carecoord.domain.candidacy import CandidacyAssessment
-from carecoord.domain.decisions import DecisionKind, make_decision
+from carecoord.domain.decisions import DecisionKind, TeamDecision, make_decision
 from carecoord.domain.enums import Discipline, PatientStatus
 from carecoord.domain.errors import ValidationFailed
 from carecoord.domain.evaluations import EvaluationStatus, Recommendation
@@ -876,3 +876,34 @@ def meeting_for_patient(session: Session, actor: Actor, patient_id: int) -> Meet
         .limit(1)
     ).first()
     return _view(session, row) if row else None
+
+
+def stored_meeting_on(
+    session: Session, actor: Actor, held_on: dt.date
+) -> tuple[rules.Meeting, dict[int | str, TeamDecision]] | None:
+    """The meeting held (or planned) on that day, as domain values with its decisions by id;
+    a finished meeting comes before a planned one on the same day."""
+    require(actor, Permission.VIEW_PATIENTS)
+    row = session.scalars(
+        select(MeetingRow)
+        .where(MeetingRow.held_on == held_on)
+        .order_by((MeetingRow.status == MeetingStatus.FINISHED.value).desc(), MeetingRow.id)
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    meeting = _domain(session, row)
+    ids = [i.decision_id for i in meeting.agenda if i.decision_id is not None]
+    rows = session.scalars(select(TeamDecisionRow).where(TeamDecisionRow.id.in_(ids))).all()
+    return meeting, {
+        r.id: TeamDecision(
+            id=r.id,
+            patient_id=r.patient_id,
+            kind=DecisionKind(r.kind),
+            decided_on=r.decided_on,
+            reason=r.reason,
+            defer_until=r.defer_until,
+            meeting_id=r.meeting_id,
+        )
+        for r in rows
+    }

@@ -1371,3 +1371,50 @@ def dashboard_data(
         )
     ).one()
     return data
+
+
+# --------------------------------------------------------------------------------------------
+# Reads for printed reports
+
+
+def current_forecast(
+    session: Session, patient_id: int, now: dt.datetime | None = None
+) -> ForecastValues | None:
+    """The stored forecast row; computed afresh (and not stored) when missing or stale."""
+    row = session.get(RefillForecast, patient_id)
+    if row is not None and not row.stale:
+        return ForecastValues(
+            implant_id=row.implant_id,
+            fill_date=row.fill_date,
+            volume_after_fill_ml=row.volume_after_fill_ml,
+            alarm_volume_ml=row.alarm_volume_ml,
+            alarm_date=row.alarm_date,
+            due_date=row.due_date,
+            due_limit=row.due_limit,
+            due_reason=row.due_reason,
+            last_refill_id=row.last_refill_id,
+            next_appointment_at=row.next_appointment_at,
+        )
+    if session.get(Patient, patient_id) is None:
+        return None
+    return compute_forecast(
+        session, patient_id, load_settings(session), None, clinic_zone(), now or _now()
+    )
+
+
+def refill_list_ids(session: Session, day: dt.date, tz: dt.tzinfo) -> list[int]:
+    """Patients with a refill visit booked on ``day`` or a refill due that day, by id."""
+    refresh_stale_forecasts(session)
+    start = _day_start(day, tz)
+    end = _day_start(day + dt.timedelta(days=1), tz)
+    booked = session.scalars(
+        select(RefillAppointment.patient_id).where(
+            RefillAppointment.status == AppointmentStatus.BOOKED.value,
+            RefillAppointment.starts_at >= start,
+            RefillAppointment.starts_at < end,
+        )
+    ).all()
+    due = session.scalars(
+        select(RefillForecast.patient_id).where(RefillForecast.due_date == day)
+    ).all()
+    return sorted({*booked, *due})
