@@ -654,6 +654,7 @@ class ScreeningPanel(QWidget):
         self.tab = tab
         self.ctx = tab.ctx
         self.trials: list[TrialView] = []
+        self._select_next: int | None = None  # a trial just recorded is shown next
         outer = QVBoxLayout(self)
         self.next_step = QLabel()
         self.next_step.setObjectName("nextStep")
@@ -816,7 +817,8 @@ class ScreeningPanel(QWidget):
         return _graded(self.post_mas) is not None
 
     def refresh(self) -> None:
-        selected = _selected_id(self.table)
+        selected = self._select_next or _selected_id(self.table)
+        self._select_next = None
         summary = self.ctx.call(candidacy.screening_summary, self.tab.patient_id)
         self.trials = summary.trials
         step = summary.next_step
@@ -924,6 +926,7 @@ class ScreeningPanel(QWidget):
         result = attempt(self, "Trial not recorded", call, self.trial_messages, route=_trial_field)
         if result is None:
             return False
+        self._select_next = result.id
         self.baseline_mas.set_value(None)
         self.trial_notes.clear()
         self.post_mas.set_value(None)

@@ -572,7 +572,8 @@ class EvaluationForm(QWidget):
 
 
 class EvaluationsTab(QWidget):
-    """The five disciplines on the left with their state in words; the chosen form on the right."""
+    """The five disciplines on the left with their state in words; the chosen form on the right.
+    A discipline's form is built when it is first shown (opening a patient stays quick)."""
 
     def __init__(self, ctx: AppContext, patient_id: int) -> None:
         super().__init__()
@@ -587,14 +588,16 @@ class EvaluationsTab(QWidget):
         self.list.setSpacing(4)
         self.stack = QStackedWidget()
         self.forms: dict[Discipline, EvaluationForm] = {}
+        self._slots: dict[Discipline, QWidget] = {}
         for d in Discipline:
-            form = EvaluationForm(ctx, patient_id, d)
-            self.forms[d] = form
-            self.stack.addWidget(form)
+            slot = QWidget()
+            QVBoxLayout(slot).setContentsMargins(0, 0, 0, 0)
+            self._slots[d] = slot
+            self.stack.addWidget(slot)
             item = QListWidgetItem()
             item.setData(Qt.ItemDataRole.UserRole, d.value)
             self.list.addItem(item)
-        self.list.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.list.currentRowChanged.connect(self._row_changed)
         splitter.addWidget(self.list)
         splitter.addWidget(self.stack)
         splitter.setStretchFactor(1, 1)
@@ -605,10 +608,17 @@ class EvaluationsTab(QWidget):
         self._label_list()
         ctx.bus.changed.connect(self._on_bus)
 
-    def _label_list(self) -> None:
+    def _row_changed(self, row: int) -> None:
+        if 0 <= row < len(Discipline):
+            self.form(list(Discipline)[row])
+            self.stack.setCurrentIndex(row)
+
+    def _label_list(self, views: list[EvaluationView] | None = None) -> None:
+        if views is None:
+            views = self.ctx.call(evaluations.list_evaluations, self.patient_id)
         for row, d in enumerate(Discipline):
-            form = self.forms[d]
-            latest = form.latest()
+            mine = [v for v in views if v.discipline is d]
+            latest = mine[-1] if mine else None
             if latest is None:
                 state = "Not started"
             elif latest.status is EvaluationStatus.DRAFT:
@@ -619,11 +629,16 @@ class EvaluationsTab(QWidget):
             self.list.item(row).setText(f"{d.label}\n{state}")
 
     def form(self, discipline: Discipline) -> EvaluationForm:
-        return self.forms[discipline]
+        form = self.forms.get(discipline)
+        if form is None:
+            form = EvaluationForm(self.ctx, self.patient_id, discipline)
+            self.forms[discipline] = form
+            self._slots[discipline].layout().addWidget(form)
+        return form
 
     def show_discipline(self, discipline: Discipline) -> EvaluationForm:
         self.list.setCurrentRow(list(Discipline).index(discipline))
-        return self.forms[discipline]
+        return self.form(discipline)
 
     def refresh(self) -> None:
         for form in self.forms.values():

@@ -111,12 +111,13 @@ class DecisionDialog(QDialog):
         col2.setContentsMargins(0, 0, 0, 0)
         col2.addWidget(self.until)
         col2.addWidget(self.until_message)
+        title2 = QLabel("Review &on *")
+        title2.setBuddy(self.until)
+        form.addRow(title2, box2)
         if kind is DecisionKind.DEFER:
             self.until.set_value(dt.date.today() + dt.timedelta(days=28))
-            title2 = QLabel("Review &on *")
-            title2.setBuddy(self.until)
-            form.addRow(title2, box2)
         else:
+            title2.setVisible(False)
             box2.setVisible(False)
         layout.addLayout(form)
         self.other = FieldMessage()
