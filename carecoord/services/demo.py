@@ -159,7 +159,7 @@ class DemoClinic:
 
 DemoStep = Callable[[Session, DemoClinic], None]
 # One line per feature: a module with ``demo_step(session, clinic)``, run in this order.
-DEMO_STEP_MODULES: tuple[str, ...] = ()
+DEMO_STEP_MODULES: tuple[str, ...] = ("carecoord.services.demo_candidacy",)
 
 
 def demo_steps() -> list[DemoStep]:
