@@ -37,7 +37,7 @@ from carecoord.domain.units import format_date, format_number
 from carecoord.services import audit
 from carecoord.services.candidacy import (
     assess,
-    describe_decision,
+    decision_words,
     format_goal,
     list_goals,
     screening_summary,
@@ -183,7 +183,7 @@ def _view(session: Session, row: MeetingRow) -> MeetingView:
             patients[i.patient_id].mrn,
             AgendaOrigin(i.origin),
             ItemOutcome(i.outcome),
-            describe_decision(decisions[i.decision_id]) if i.decision_id in decisions else "",
+            decision_words(decisions[i.decision_id]) if i.decision_id in decisions else "",
             i.note,
         )
         for i in items
@@ -803,9 +803,11 @@ def candidate_card(
     scales: list[ScaleLine] = []
     trial_words = []
     for t in screening.trials:
+        events = "; ".join(e.words for e in t.trial.adverse_events)
         trial_words.append(
             f"{t.trial.dose_words} on {format_date(t.trial.given_at.date())}: "
             f"{t.response.status.label.lower()}"
+            + (f" (adverse events: {events})" if events else "")
         )
     positive = [t for t in screening.trials if t.response.status.value == "positive"]
     chosen = positive[-1] if positive else (screening.trials[-1] if screening.trials else None)
@@ -834,8 +836,9 @@ def candidate_card(
             )
     physiatrist = in_force.get(Discipline.PHYSIATRIST)
     diagnosis = patient.diagnosis or "—"
-    if physiatrist and physiatrist.values.get("diagnosis_details"):
-        diagnosis = f"{diagnosis} ({physiatrist.values['diagnosis_details']})"
+    details = str(physiatrist.values.get("diagnosis_details", "")) if physiatrist else ""
+    if details and details.casefold() not in diagnosis.casefold():
+        diagnosis = f"{diagnosis} ({details})"
     origin = assessment.origin.label if assessment.origin else "Origin not recorded"
     return CandidateCard(
         patient_id=patient.id,

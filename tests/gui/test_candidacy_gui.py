@@ -75,11 +75,7 @@ def sign_by_gui(qtbot, make_ctx, actor, patient_id, discipline) -> None:
 
 
 def checklist(tab: CandidacyTab) -> dict[str, str]:
-    out = {}
-    for i in range(tab.checklist.topLevelItemCount()):
-        item = tab.checklist.topLevelItem(i)
-        out[item.text(0)] = item.text(1)
-    return out
+    return tab.checklist_rows()
 
 
 def test_nurse_types_saves_and_signs_by_keyboard(qtbot, gui_db, clinic, make_ctx):

@@ -62,7 +62,9 @@ def test_whole_path_from_referral_to_approved_for_implant(db, team):
         ]
         assert patients.get_patient(s, team.nurse, p.id).status is PatientStatus.CANDIDATE
         assert m.agenda[0].outcome is ItemOutcome.DISCUSSED
-        assert "Dr Maria Doe (Physiatrist)" in m.agenda[0].decision
+        assert m.agenda[0].decision.startswith("Approve implant on")
+        history = candidacy.decision_history(s, team.nurse, p.id)
+        assert "present: Dr Maria Doe (Physiatrist), Priya Patel" in history[-1]
         history = audit.patient_history(s, team.nurse, p.id)
         summaries = " | ".join(e.summary for e in history)
         for words in (

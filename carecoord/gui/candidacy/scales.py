@@ -258,7 +258,10 @@ class GasInput(_RowsInput):
         text = QLineEdit(str(data.get("description", "")))
         text.textChanged.connect(self._emit)
         self.table.setCellWidget(row, 0, text)
-        score = _combo([("", None)] + [(f"{s:+d} {GAS_LEVELS[s]}", s) for s in GAS_LEVELS])
+        score = _combo(
+            [("", None)]
+            + [(f"{s:+d}: {GAS_LEVELS[s]}" if s else f"0: {GAS_LEVELS[s]}", s) for s in GAS_LEVELS]
+        )
         _set_combo(score, data.get("score"))
         score.currentIndexChanged.connect(self._emit)
         self.table.setCellWidget(row, 1, score)

@@ -193,11 +193,11 @@ class MeetingMode(QDialog):
         # Point sizes (they follow the display scaling): large enough to read across a room.
         self.setStyleSheet(
             "QLabel#modeHeader, QLabel#modeQuorum { font-size: 16pt; font-weight: 600; }"
-            "QLabel#cardName { font-size: 34pt; font-weight: 700; }"
-            "QLabel#cardFacts { font-size: 22pt; }"
-            "QLabel#cardStatus { font-size: 22pt; font-weight: 700; }"
-            "QLabel#cardSectionTitle { font-size: 24pt; font-weight: 700; color: #17445e; }"
-            "QLabel#cardBody { font-size: 21pt; }"
+            "QLabel#cardName { font-size: 32pt; font-weight: 700; }"
+            "QLabel#cardFacts { font-size: 21pt; }"
+            "QLabel#cardStatus { font-size: 21pt; font-weight: 700; }"
+            "QLabel#cardSectionTitle { font-size: 22pt; font-weight: 700; color: #17445e; }"
+            "QLabel#cardBody { font-size: 19pt; }"
             "QLabel#cardDecided { font-size: 22pt; font-weight: 700; }"
             "QFrame#cardSection { background: #ffffff; border: 1px solid #c8d5dd;"
             " border-radius: 6px; }"
