@@ -413,3 +413,17 @@ def test_dashboard_sections(qtbot, gui_db, clinic, make_ctx):
     qtbot.addWidget(nxt)
     nxt.refresh()
     assert "at 09:30: 0 patient(s) on the agenda" in nxt.text.text()
+
+
+def test_the_patient_header_follows_the_pathway_status(qtbot, gui_db, clinic, make_window):
+    """Starting the first evaluation moves a referred patient to evaluating; the open
+    workspace's header and Overview show it without a manual refresh."""
+    p = _patient(gui_db, clinic.nurse, "H-1", status=PatientStatus.REFERRED)
+    window = make_window(clinic.nurse)
+    ws = window.open_patient(p.id)
+    assert "Status: Referred" in ws.header.text()
+    form = ws.show_tab("evaluations").show_discipline(Discipline.NURSE)
+    qtbot.keyClicks(form.field_widget("weight_kg"), "60")
+    assert form.save()
+    assert "Status: Evaluating" in ws.header.text()
+    assert ws.tab("overview").widget("status").currentText() == "Evaluating"

@@ -47,7 +47,14 @@ from carecoord.domain.screening import (
     ScreeningRoute,
 )
 from carecoord.domain.units import format_date, format_datetime, format_number
-from carecoord.gui.candidacy.common import attempt, errors, group_problems, set_state, top_field
+from carecoord.gui.candidacy.common import (
+    announce,
+    attempt,
+    errors,
+    group_problems,
+    set_state,
+    top_field,
+)
 from carecoord.gui.candidacy.scales import MasInput
 from carecoord.gui.context import AppContext, gate
 from carecoord.gui.patient.dates import OptionalDateEdit
@@ -1161,7 +1168,7 @@ class CandidacyTab(QWidget):
             panel.refresh()
 
     def changed(self, entity: str) -> None:
-        self.ctx.bus.changed.emit(entity)
+        announce(self.ctx.bus, entity)
         if not self.isVisible():
             self.refresh()
 

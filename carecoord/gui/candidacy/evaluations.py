@@ -42,7 +42,14 @@ from carecoord.domain.evaluations import (
 )
 from carecoord.domain.permissions import Permission
 from carecoord.domain.units import format_number
-from carecoord.gui.candidacy.common import attempt, errors, group_problems, set_state, show_conflict
+from carecoord.gui.candidacy.common import (
+    announce,
+    attempt,
+    errors,
+    group_problems,
+    set_state,
+    show_conflict,
+)
 from carecoord.gui.candidacy.scales import ScaleInput, scale_input
 from carecoord.gui.context import AppContext
 from carecoord.gui.patient.overview import ConflictDialog
@@ -459,7 +466,7 @@ class EvaluationForm(QWidget):
         if view is None:
             return False
         self.load()
-        self.ctx.bus.changed.emit("evaluation")
+        announce(self.ctx.bus, "evaluation")
         self.summary.setText(f"Draft saved at {dt.datetime.now():%H:%M}. " + self.summary.text())
         return True
 
@@ -514,7 +521,7 @@ class EvaluationForm(QWidget):
         if view is None:
             return False
         self.load()
-        self.ctx.bus.changed.emit("evaluation")
+        announce(self.ctx.bus, "evaluation")
         return True
 
     def amend(self, reason: str | None = None) -> bool:
@@ -538,7 +545,7 @@ class EvaluationForm(QWidget):
         if view is None:
             return False
         self.load()
-        self.ctx.bus.changed.emit("evaluation")
+        announce(self.ctx.bus, "evaluation")
         return True
 
     def revert(self) -> None:

@@ -33,7 +33,7 @@ from carecoord.domain.decisions import DecisionKind
 from carecoord.domain.errors import Problem, Severity
 from carecoord.domain.meetings import ItemOutcome
 from carecoord.domain.permissions import Permission, who_may
-from carecoord.gui.candidacy.common import attempt, set_state
+from carecoord.gui.candidacy.common import announce, attempt, set_state
 from carecoord.gui.context import AppContext
 from carecoord.gui.patient.dates import OptionalDateEdit
 from carecoord.gui.widgets import FieldMessage, fit_text, scale_font
@@ -373,7 +373,7 @@ class MeetingMode(QDialog):
         if dialog.recorded is None:
             return False
         self.view = dialog.recorded
-        self.ctx.bus.changed.emit("team_decision")
+        announce(self.ctx.bus, "team_decision")
         nxt = next(
             (
                 i
