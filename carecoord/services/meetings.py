@@ -476,6 +476,46 @@ def add_to_agenda(
     return _view(session, row)
 
 
+def remove_from_agenda(
+    session: Session,
+    actor: Actor,
+    meeting_id: int,
+    expected_version: int,
+    patient_id: int,
+    reason: str,
+) -> MeetingView:
+    """Take a patient not yet discussed off a planned meeting's agenda, with a reason."""
+    require(actor, Permission.MANAGE_MEETINGS)
+    row = _row(session, meeting_id)
+    _open(row)
+    item = next((i for i in _items(session, row.id) if i.patient_id == patient_id), None)
+    if item is None:
+        raise ValidationFailed.single("patient_id", "The patient is not on this agenda.")
+    if item.outcome != ItemOutcome.PENDING.value:
+        raise ValidationFailed.single(
+            "patient_id", "The patient has been discussed; the decision stays on the agenda."
+        )
+    if not (reason or "").strip():
+        raise ValidationFailed.single("reason", "Say why the patient is taken off the agenda.")
+    _check_version(session, row, expected_version)
+    patient = patient_or_404(session, patient_id)
+    session.delete(item)
+    _flush(session, row)
+    audit.record(
+        session,
+        actor,
+        action="agenda",
+        entity=ENTITY,
+        entity_id=row.id,
+        patient_id=patient_id,
+        summary=f"Took {patient_name(patient)} off the meeting of {format_date(row.held_on)}: "
+        f"{reason.strip()}",
+        before={"patient_id": patient_id, "origin": item.origin},
+    )
+    session.commit()
+    return _view(session, row)
+
+
 def set_attendance(
     session: Session, actor: Actor, meeting_id: int, expected_version: int, user_ids: Iterable[int]
 ) -> MeetingView:

@@ -427,3 +427,25 @@ def test_the_patient_header_follows_the_pathway_status(qtbot, gui_db, clinic, ma
     assert form.save()
     assert "Status: Evaluating" in ws.header.text()
     assert ws.tab("overview").widget("status").currentText() == "Evaluating"
+
+
+def test_agenda_by_keyboard_add_and_take_off(qtbot, gui_db, clinic, make_ctx, boxes):
+    p = _patient(gui_db, clinic.nurse, "AG-1")
+    with gui_db.session() as s:
+        meetings.schedule_meeting(s, clinic.nurse, held_on=dt.date.today())
+    page = MeetingsPage(make_ctx(clinic.nurse))
+    qtbot.addWidget(page)
+    page.show()
+    detail = page.detail
+    detail.add_patient("ag-1")
+    assert detail.agenda.topLevelItemCount() == 1
+    assert detail.agenda.topLevelItem(0).text(3) == "Added"
+    detail.add_patient("NOPE-9")
+    assert "No patient has the record number NOPE-9" in boxes[-1][1]
+    detail.agenda.setCurrentItem(detail.agenda.topLevelItem(0))
+    detail.remove_patient("")
+    assert "Say why" in boxes[-1][1] and detail.agenda.topLevelItemCount() == 1
+    detail.remove_patient("Added to the wrong meeting")
+    assert detail.agenda.topLevelItemCount() == 0
+    with gui_db.session() as s:
+        assert "wrong meeting" in audit.patient_history(s, clinic.nurse, p.id)[0].summary

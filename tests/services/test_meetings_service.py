@@ -183,3 +183,17 @@ def test_candidate_card_has_everything_for_the_shared_screen(db, team):
         assert card.scales[0].before == "2.67" and card.scales[0].after == "1"
         assert all(line.words == "Proceed to screening" for line in card.recommendations)
         assert card.candidacy.status is CandidacyStatus.READY_FOR_TEAM_REVIEW
+
+
+def test_a_patient_not_yet_discussed_can_be_taken_off_the_agenda(db, team):
+    with db.session() as s:
+        p = add_patient(s, team.nurse, mrn="OFF-1")
+        m = meetings.schedule_meeting(s, team.nurse, held_on=TODAY)
+        m = meetings.add_to_agenda(s, team.nurse, m.id, m.version, p.id)
+        with pytest.raises(ValidationFailed, match="Say why"):
+            meetings.remove_from_agenda(s, team.nurse, m.id, m.version, p.id, " ")
+        m = meetings.remove_from_agenda(s, team.nurse, m.id, m.version, p.id, "Added by mistake")
+        assert m.agenda == ()
+        with pytest.raises(ValidationFailed, match="not on this agenda"):
+            meetings.remove_from_agenda(s, team.nurse, m.id, m.version, p.id, "again")
+        assert "Added by mistake" in audit.patient_history(s, team.nurse, p.id)[0].summary
