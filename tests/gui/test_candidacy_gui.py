@@ -190,6 +190,7 @@ def test_amendment_keeps_the_original_visible(qtbot, gui_db, clinic, make_ctx):
     edit.clear()
     qtbot.keyClicks(edit, "66")
     assert form.save()
+    assert "Changed from the signed version: Weight 64.5 kg → 66 kg." in form.state.text()
     assert form.version_choice.count() == 2
     form.version_choice.setCurrentIndex(0)
     assert form.field_widget("weight_kg").text() == "64.5"

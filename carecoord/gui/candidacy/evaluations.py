@@ -334,6 +334,7 @@ class EvaluationForm(QWidget):
             words = view.state_words + "."
             if view.amends_id is not None:
                 words += f" Amendment reason: {view.amendment_reason}."
+                words += " " + self._changes_from_amended(view)
             if view.status is EvaluationStatus.SIGNED and view.in_force:
                 words += " Frozen: change it with an amendment; this version stays visible."
             elif view.status is EvaluationStatus.SIGNED:
@@ -349,6 +350,25 @@ class EvaluationForm(QWidget):
             "signed" if view and view.status is EvaluationStatus.SIGNED else "draft",
         )
         self.validate()
+
+    def _changes_from_amended(self, view: EvaluationView) -> str:
+        """What the amendment changes, field by field, in the form's words."""
+        original = next((v for v in self.versions if v.id == view.amends_id), None)
+        if original is None:
+            return ""
+        changed = []
+        for spec in self.form.fields:
+            before, after = original.values.get(spec.key), view.values.get(spec.key)
+            if before == after:
+                continue
+            if spec.kind in (FieldKind.TEXT, FieldKind.NUMBER) and len(str(after or "")) < 40:
+                unit = f" {spec.unit}" if spec.unit else ""
+                changed.append(f"{spec.label} {before or '—'}{unit} → {after or '—'}{unit}")
+            else:
+                changed.append(spec.label)
+        if not changed:
+            return "No change from the signed version yet."
+        return "Changed from the signed version: " + "; ".join(changed) + "."
 
     def _notice(self, text: str) -> None:
         self.notice.setText(text)
