@@ -450,3 +450,57 @@ def test_agenda_by_keyboard_add_and_take_off(qtbot, gui_db, clinic, make_ctx, bo
     assert detail.agenda.topLevelItemCount() == 0
     with gui_db.session() as s:
         assert "wrong meeting" in audit.patient_history(s, clinic.nurse, p.id)[0].summary
+
+
+def test_a_decision_taken_on_another_screen_reloads_meeting_mode(
+    qtbot, gui_db, clinic, make_ctx, boxes
+):
+    a = _patient(gui_db, clinic.nurse, "S-1", family_name="Abbott")
+    b = _patient(gui_db, clinic.nurse, "S-2", family_name="Bauer")
+    with gui_db.session() as s:
+        m = meetings.schedule_meeting(s, clinic.nurse, held_on=dt.date.today())
+        m = meetings.add_to_agenda(s, clinic.nurse, m.id, m.version, a.id)
+        m = meetings.add_to_agenda(s, clinic.nurse, m.id, m.version, b.id)
+        people = [clinic.of(d).user_id for d in Discipline]
+        m = meetings.set_attendance(s, clinic.nurse, m.id, m.version, people)
+    page = MeetingsPage(make_ctx(clinic.physiatrist))
+    qtbot.addWidget(page)
+    mode = page.detail.start_mode()
+    qtbot.addWidget(mode)
+    with gui_db.session() as s:  # the other screen declines Abbott first
+        meetings.record_decision(
+            s, clinic.physiatrist, m.id, m.version, a.id, "decline", reason="Family's wish"
+        )
+    dialog = mode.decision_dialog(DecisionKind.DEFER)
+    qtbot.addWidget(dialog)
+    qtbot.keyClicks(dialog.reason, "Wait for the MRI")
+    dialog.record()
+    assert dialog.conflicted and "while you were editing" in boxes[-1][1]
+    assert not mode.after_decision(dialog)
+    assert mode.decided.text().startswith("Decided: Decline")
+
+
+def test_defer_needs_a_reason_and_a_later_review_date(qtbot, gui_db, clinic, make_ctx):
+    a = _patient(gui_db, clinic.nurse, "DF-1")
+    with gui_db.session() as s:
+        m = meetings.schedule_meeting(s, clinic.nurse, held_on=dt.date.today())
+        m = meetings.add_to_agenda(s, clinic.nurse, m.id, m.version, a.id)
+        people = [clinic.of(d).user_id for d in Discipline]
+        meetings.set_attendance(s, clinic.nurse, m.id, m.version, people)
+    page = MeetingsPage(make_ctx(clinic.physiatrist))
+    qtbot.addWidget(page)
+    mode = page.detail.start_mode()
+    qtbot.addWidget(mode)
+    dialog = mode.decision_dialog(DecisionKind.DEFER)
+    qtbot.addWidget(dialog)
+    assert dialog.until.value() == dt.date.today() + dt.timedelta(days=28)
+    qtbot.keyClicks(dialog.reason, "Repeat the screening after the urinary infection is treated")
+    dialog.until.set_value(dt.date.today())
+    assert not dialog.record_button.isEnabled()
+    assert "must be after today" in dialog.until_message.text()
+    dialog.until.set_value(dt.date.today() + dt.timedelta(days=14))
+    assert dialog.record_button.isEnabled()
+    dialog.record()
+    assert mode.after_decision(dialog)
+    with gui_db.session() as s:
+        assert candidacy.candidacy(s, clinic.nurse, a.id).status is CandidacyStatus.DEFERRED

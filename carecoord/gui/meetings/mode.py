@@ -70,6 +70,7 @@ class DecisionDialog(QDialog):
         self.card = card
         self.kind = kind
         self.recorded: MeetingView | None = None
+        self.conflicted = False
         self.setWindowTitle(f"{kind.label}: {card.name}")
         layout = QVBoxLayout(self)
         present = ", ".join(p.words for p in meeting.present) or "nobody marked present"
@@ -92,7 +93,6 @@ class DecisionDialog(QDialog):
         self.reason.setObjectName("decisionReason")
         self.reason.setTabChangesFocus(True)
         self.reason.setFixedHeight(self.reason.fontMetrics().lineSpacing() * 4 + 14)
-        self.reason.textChanged.connect(self.validate)
         self.reason_message = FieldMessage()
         box = QWidget()
         col = QVBoxLayout(box)
@@ -104,7 +104,6 @@ class DecisionDialog(QDialog):
         form.addRow(title, box)
         self.until = OptionalDateEdit()
         self.until.setObjectName("deferUntil")
-        self.until.dateChanged.connect(self.validate)
         self.until_message = FieldMessage()
         box2 = QWidget()
         col2 = QVBoxLayout(box2)
@@ -135,6 +134,10 @@ class DecisionDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.resize(self.fontMetrics().averageCharWidth() * 110, self.sizeHint().height())
+        # Connected once every part exists: setting the default review date must not validate
+        # a half-built dialog.
+        self.reason.textChanged.connect(self.validate)
+        self.until.dateChanged.connect(self.validate)
         self.validate()
 
     def problems(self) -> list[Problem]:
@@ -173,10 +176,22 @@ class DecisionDialog(QDialog):
                 reason=self.reason.toPlainText(),
                 defer_until=self.until.value() if self.kind is DecisionKind.DEFER else None,
             ),
+            on_conflict=self._conflict,
         )
         if view is not None:
             self.recorded = view
             self.accept()
+
+    def _conflict(self, conflict: Exception) -> None:
+        from carecoord.gui.widgets import show_error
+
+        show_error(
+            self,
+            "Decision not recorded",
+            f"{conflict} The meeting screen is reloaded: check the patient and decide again.",
+        )
+        self.conflicted = True
+        self.reject()
 
 
 class MeetingMode(QDialog):
@@ -370,6 +385,8 @@ class MeetingMode(QDialog):
         return self.after_decision(dialog)
 
     def after_decision(self, dialog: DecisionDialog) -> bool:
+        if dialog.conflicted:
+            self.reload()
         if dialog.recorded is None:
             return False
         self.view = dialog.recorded
