@@ -1135,8 +1135,10 @@ class CandidacyTab(QWidget):
             scroll.setWidget(panel)
             self.panels.addTab(scroll, title)
         split.addWidget(self.panels)
-        split.setStretchFactor(1, 1)
-        split.setSizes([640, 1100])
+        # Two fifths for the checklist, three for the work-up, at any width or scaling.
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        split.setSizes([2000, 3000])
         layout.addWidget(split)
         ctx.bus.changed.connect(self._on_bus)
         self.refresh()

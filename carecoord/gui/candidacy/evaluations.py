@@ -627,8 +627,9 @@ class EvaluationsTab(QWidget):
         self.list.currentRowChanged.connect(self._row_changed)
         splitter.addWidget(self.list)
         splitter.addWidget(self.stack)
+        splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([280, 1200])
+        self.list.setMaximumWidth(self.list.fontMetrics().averageCharWidth() * 40)
         layout.addWidget(splitter)
         own = ctx.actor.discipline
         self.list.setCurrentRow(list(Discipline).index(own) if own else 0)
