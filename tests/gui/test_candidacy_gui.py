@@ -504,3 +504,19 @@ def test_defer_needs_a_reason_and_a_later_review_date(qtbot, gui_db, clinic, mak
     assert mode.after_decision(dialog)
     with gui_db.session() as s:
         assert candidacy.candidacy(s, clinic.nurse, a.id).status is CandidacyStatus.DEFERRED
+
+
+def test_tabs_out_of_sight_reload_when_shown(qtbot, gui_db, clinic, make_window):
+    """Changes made elsewhere reach a patient's hidden tabs when the user looks at them."""
+    p = _patient(gui_db, clinic.nurse, "V-1", status=PatientStatus.IMPLANTED)
+    window = make_window(clinic.nurse)
+    ws = window.open_patient(p.id)
+    cand = ws.tab("candidacy")
+    assert "has a pump" in cand.pathway.text()
+    with gui_db.session() as s:
+        candidacy.add_goal(s, clinic.nurse, p.id, area="sleep", description="Sleeps all night")
+    window.ctx.bus.changed.emit("goal")
+    assert cand._stale
+    ws.show_tab("candidacy")
+    assert not cand._stale
+    assert cand.goals.table.rowCount() == 1

@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QDateTime, QLocale, Qt
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtGui import QFontMetrics, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from carecoord.domain.candidacy import CandidacyAssessment, ItemState, RecordKind
 from carecoord.domain.contraindications import Contraindication, ContraindicationKind
+from carecoord.domain.enums import PatientStatus
 from carecoord.domain.errors import Problem, Severity
 from carecoord.domain.goals import GoalArea, check_goal
 from carecoord.domain.oral_therapy import OralAgent, TrialOutcome, check_oral_trial
@@ -60,7 +61,7 @@ from carecoord.gui.context import AppContext, gate
 from carecoord.gui.patient.dates import OptionalDateEdit
 from carecoord.gui.registry import PatientTabSpec, register_patient_tab
 from carecoord.gui.widgets import FieldMessage, heading, scale_font
-from carecoord.services import candidacy
+from carecoord.services import candidacy, patients
 from carecoord.services.candidacy import TrialView
 
 STATE_MARK = {ItemState.MET: "✓ Met", ItemState.NOT_MET: "✗ Not met", ItemState.WARNING: "! Check"}
@@ -1075,6 +1076,13 @@ def _vitals_words(v: Any) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+PATHWAY_NOTES = {
+    PatientStatus.IMPLANTED: "The patient has a pump: this checklist keeps what was recorded on "
+    "the way to the implant.",
+    PatientStatus.RETIRED: "This record is retired: nothing more is expected here.",
+}
+
+
 class CandidacyTab(QWidget):
     """The checklist on the left (words first: Met / Not met / Check), the work-up on the right."""
 
@@ -1089,6 +1097,7 @@ class CandidacyTab(QWidget):
         self.ctx = ctx
         self.patient_id = patient_id
         self.assessment: CandidacyAssessment | None = None
+        self._stale = False
         self.setObjectName("candidacyTab")
         layout = QHBoxLayout(self)
         split = QSplitter()
@@ -1101,6 +1110,10 @@ class CandidacyTab(QWidget):
         self.status.setWordWrap(True)
         scale_font(self.status, 1.2)
         ll.addWidget(self.status)
+        self.pathway = QLabel()
+        self.pathway.setObjectName("pathwayNote")
+        self.pathway.setWordWrap(True)
+        ll.addWidget(self.pathway)
         # A table (not a tree) so that long details wrap onto more lines instead of being cut.
         self.checklist = _table(["Item", "State", "Details"])
         self.checklist.setObjectName("checklist")
@@ -1144,9 +1157,13 @@ class CandidacyTab(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
+        self._stale = False
         self.assessment = self.ctx.call(candidacy.candidacy, self.patient_id)
         a = self.assessment
         self.status.setText(f"Status: {a.status.label}")
+        pathway = self.ctx.call(patients.get_patient, self.patient_id).status
+        self.pathway.setText(PATHWAY_NOTES.get(pathway, ""))
+        self.pathway.setVisible(pathway in PATHWAY_NOTES)
         set_state(
             self.status,
             {
@@ -1186,6 +1203,15 @@ class CandidacyTab(QWidget):
             "patient",
             "external",
         ):
+            # A tab out of sight reloads when it is shown: many open patients stay quick.
+            if self.isVisible():
+                self.refresh()
+            else:
+                self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
             self.refresh()
 
     def checklist_rows(self) -> dict[str, str]:

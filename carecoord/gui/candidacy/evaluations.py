@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QLocale, Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -616,6 +616,7 @@ class EvaluationsTab(QWidget):
         self.stack = QStackedWidget()
         self.forms: dict[Discipline, EvaluationForm] = {}
         self._slots: dict[Discipline, QWidget] = {}
+        self._stale = False
         for d in Discipline:
             slot = QWidget()
             QVBoxLayout(slot).setContentsMargins(0, 0, 0, 0)
@@ -675,6 +676,15 @@ class EvaluationsTab(QWidget):
 
     def _on_bus(self, entity: str) -> None:
         if entity in ("evaluation", "external"):
+            if self.isVisible():
+                self.refresh()
+            else:
+                self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._stale = False
             self.refresh()
 
     def has_unsaved_changes(self) -> bool:
