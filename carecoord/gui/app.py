@@ -17,6 +17,8 @@ from types import TracebackType
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication, QMessageBox, QStyleFactory
 
+from carecoord.domain.settings import ClinicSettings
+from carecoord.gui import smoke
 from carecoord.gui.context import AppContext
 from carecoord.gui.resources import apply_look
 from carecoord.gui.signin import FirstAdminDialog, SignInDialog
@@ -127,11 +129,29 @@ def run(
 
 
 def _session_loop(app: QApplication, db: Database, idle_timeout_ms: int | None) -> int:
-    from carecoord.gui.main_window import MainWindow
-
     with db.session() as session:
         first = users.needs_first_admin(session)
         clinic = settings.load_settings(session)
+    driver = None
+    if smoke.smoke_requested():
+        if not smoke.refuse_unless_new_store(first):
+            return EXIT_STORE_PROBLEM
+        driver = smoke.SmokeDriver(app)
+    code = _sign_in_loop(app, db, idle_timeout_ms, clinic, first)
+    if driver is not None:
+        return driver.finish(code)
+    return code
+
+
+def _sign_in_loop(
+    app: QApplication,
+    db: Database,
+    idle_timeout_ms: int | None,
+    clinic: ClinicSettings,
+    first: bool,
+) -> int:
+    from carecoord.gui.main_window import MainWindow
+
     if first and FirstAdminDialog(db).exec() != FirstAdminDialog.DialogCode.Accepted:
         return EXIT_OK
     while True:
@@ -145,7 +165,7 @@ def _session_loop(app: QApplication, db: Database, idle_timeout_ms: int | None) 
         screen = app.primaryScreen().availableGeometry()
         window.resize(int(screen.width() * 0.85), int(screen.height() * 0.85))
         window.show()
-        app.exec()
+        code = app.exec()
         if window.outcome != "sign_out":
-            return EXIT_OK
+            return code
         window.deleteLater()

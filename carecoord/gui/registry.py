@@ -31,10 +31,13 @@ VIEW_MODULES: list[str] = [
     "carecoord.gui.pages.team",
     "carecoord.gui.patient.overview",
     "carecoord.gui.patient.history",
+    "carecoord.gui.pump.tab",
     "carecoord.gui.candidacy.evaluations",
     "carecoord.gui.candidacy.candidacy_tab",
     "carecoord.gui.meetings.page",
     "carecoord.gui.meetings.dashboard",
+    "carecoord.gui.reports.tab",
+    "carecoord.gui.reports.batch_section",
 ]
 
 

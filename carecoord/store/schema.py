@@ -3,8 +3,12 @@
 A feature with its own models adds one import line here.
 """
 
-import carecoord.store.models_candidacy  # noqa: F401
-from carecoord.store import models  # noqa: F401
+from carecoord.store import (
+    models,  # noqa: F401
+    models_candidacy,  # noqa: F401
+    models_pump,  # noqa: F401
+    models_refills,  # noqa: F401
+)
 from carecoord.store.models import Base
 
 metadata = Base.metadata

@@ -83,3 +83,23 @@ def test_bundle_upgrades_a_database_and_builds_the_demo(bundle: Path, tmp_path: 
         "verify",
     )
     assert result.returncode == 0 and "intact" in result.stdout
+
+
+def test_bundle_first_start_shows_the_main_window_and_quits_cleanly(bundle: Path, tmp_path: Path):
+    """Fresh data directory, no Python: the store is created, the first administrator asked for,
+    the main window comes up and the process exits 0."""
+    env = clean_env(tmp_path, CARECOORD_SMOKE_TEST="1")
+    result = run(bundle, env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "smoke: first administrator requested" in result.stdout
+    assert "smoke: main window shown" in result.stdout
+    assert "Traceback" not in result.stderr
+    assert (tmp_path / "data" / "CareCoord" / "carecoord.db").exists()
+
+
+def test_bundle_honours_database_url(bundle: Path, tmp_path: Path):
+    env = clean_env(tmp_path, CARECOORD_SMOKE_TEST="1")
+    target = tmp_path / "shared.db"
+    result = run(bundle, env, "--database-url", f"sqlite:///{target}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert target.exists()

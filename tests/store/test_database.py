@@ -65,7 +65,7 @@ def test_upgrade_backs_up_an_existing_sqlite_file(tmp_path):
     db.upgrade()
     from alembic import command
 
-    with db.engine.begin() as conn:
+    with db.engine.begin() as conn:  # back to the first revision, as an older app left it
         command.downgrade(db._alembic_config(conn), "0001_foundation")
     # Pretend the head is newer by checking the backup path on a forced re-upgrade.
     backup = db.backup_sqlite("manual")

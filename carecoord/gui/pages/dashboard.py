@@ -98,6 +98,11 @@ class MyPatients(QWidget):
             item.setData(0, ID_ROLE, row.id)
             self.list.addTopLevelItem(item)
         self.list.setSortingEnabled(True)
+        self.list.sortByColumn(0, Qt.SortOrder.AscendingOrder)  # A to Z, as people read a list
+        # Show up to a dozen rows without an inner scroll bar; the page itself scrolls.
+        row_height = max(self.list.sizeHintForRow(0), self.list.fontMetrics().height() + 6)
+        header = self.list.header().sizeHint().height()
+        self.list.setMinimumHeight(header + row_height * min(max(len(rows), 1), 12) + 6)
         for c in range(3):
             self.list.resizeColumnToContents(c)
         if rows:

@@ -1,0 +1,55 @@
+"""The start-up self-check: a real first start in a separate process, driven without a person."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def start(data_home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_DATA_HOME=str(data_home))
+    env["CARECOORD_SMOKE_TEST"] = "1"
+    env.pop("CARECOORD_DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "carecoord", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+
+
+def test_first_start_creates_the_store_asks_for_an_administrator_and_shows_the_window(
+    tmp_path: Path,
+):
+    """A new data directory: database created, first administrator asked, main window up."""
+    result = start(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert "smoke: first administrator requested" in lines
+    assert "smoke: sign-in requested" in lines
+    assert any(line.startswith("smoke: main window shown") for line in lines)
+    assert "Dashboard" in result.stdout and "Patients" in result.stdout
+    assert (tmp_path / "CareCoord" / "carecoord.db").exists()
+    assert "Traceback" not in result.stderr
+
+
+def test_self_check_never_touches_a_store_that_has_users(tmp_path: Path):
+    """A second run finds the administrator of the first and refuses, adding nobody."""
+    assert start(tmp_path).returncode == 0
+    again = start(tmp_path)
+    assert again.returncode == 2
+    assert "only runs on a new, empty data store" in again.stderr
+
+
+def test_self_check_honours_database_url(tmp_path: Path):
+    """--database-url is used as from source: the file named there is the one created."""
+    target = tmp_path / "elsewhere" / "clinic.db"
+    target.parent.mkdir()
+    result = start(tmp_path / "data", "--database-url", f"sqlite:///{target}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert target.exists()
+    assert not (tmp_path / "data" / "CareCoord" / "carecoord.db").exists()
