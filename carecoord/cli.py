@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "carecoord.commands.pump",
     "carecoord.commands.refills",
     "carecoord.commands.reports",
+    "carecoord.commands.candidacy",
 )
 
 

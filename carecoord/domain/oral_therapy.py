@@ -281,7 +281,17 @@ def oral_therapy_exhausted(
     if not judgements:
         words = "No oral trial recorded."
     elif exhausted:
-        words = f"Oral therapy exhausted: {len(counted)} of {needed} agents needed."
+        words = (
+            f"Oral therapy exhausted: {_agents(len(counted))} tried without success "
+            f"({needed} needed)."
+        )
     else:
-        words = f"Oral therapy not exhausted: {len(counted)} of {needed} agents needed."
+        words = (
+            f"Oral therapy not exhausted: {_agents(len(counted))} tried without success, "
+            f"{needed} needed."
+        )
     return OralTherapyVerdict(exhausted, judgements, tuple(counted), words)
+
+
+def _agents(n: int) -> str:
+    return "no agent" if n == 0 else ("1 agent" if n == 1 else f"{n} agents")

@@ -1071,6 +1071,10 @@ def ready_for_review(
     return sorted(out, key=lambda r: r.patient)
 
 
+def decision_words(r: TeamDecisionRow) -> str:
+    return _decision(r).words
+
+
 def describe_decision(r: TeamDecisionRow) -> str:
     text = _decision(r).words
     present = load(r.present) or []

@@ -160,6 +160,7 @@ class DemoClinic:
 DemoStep = Callable[[Session, DemoClinic], None]
 # One line per feature: a module with ``demo_step(session, clinic)``, run in this order.
 DEMO_STEP_MODULES: tuple[str, ...] = (
+    "carecoord.services.demo_candidacy",
     "carecoord.services.demo_pump",
     "carecoord.services.demo_refills",
 )

@@ -37,7 +37,7 @@ from carecoord.domain.units import format_date, format_number
 from carecoord.services import audit
 from carecoord.services.candidacy import (
     assess,
-    describe_decision,
+    decision_words,
     format_goal,
     list_goals,
     screening_summary,
@@ -183,7 +183,7 @@ def _view(session: Session, row: MeetingRow) -> MeetingView:
             patients[i.patient_id].mrn,
             AgendaOrigin(i.origin),
             ItemOutcome(i.outcome),
-            describe_decision(decisions[i.decision_id]) if i.decision_id in decisions else "",
+            decision_words(decisions[i.decision_id]) if i.decision_id in decisions else "",
             i.note,
         )
         for i in items
@@ -471,6 +471,46 @@ def add_to_agenda(
         patient_id=patient_id,
         summary=f"Added {patient_name(patient)} to the meeting of {format_date(row.held_on)}",
         after={"patient_id": patient_id, "note": note},
+    )
+    session.commit()
+    return _view(session, row)
+
+
+def remove_from_agenda(
+    session: Session,
+    actor: Actor,
+    meeting_id: int,
+    expected_version: int,
+    patient_id: int,
+    reason: str,
+) -> MeetingView:
+    """Take a patient not yet discussed off a planned meeting's agenda, with a reason."""
+    require(actor, Permission.MANAGE_MEETINGS)
+    row = _row(session, meeting_id)
+    _open(row)
+    item = next((i for i in _items(session, row.id) if i.patient_id == patient_id), None)
+    if item is None:
+        raise ValidationFailed.single("patient_id", "The patient is not on this agenda.")
+    if item.outcome != ItemOutcome.PENDING.value:
+        raise ValidationFailed.single(
+            "patient_id", "The patient has been discussed; the decision stays on the agenda."
+        )
+    if not (reason or "").strip():
+        raise ValidationFailed.single("reason", "Say why the patient is taken off the agenda.")
+    _check_version(session, row, expected_version)
+    patient = patient_or_404(session, patient_id)
+    session.delete(item)
+    _flush(session, row)
+    audit.record(
+        session,
+        actor,
+        action="agenda",
+        entity=ENTITY,
+        entity_id=row.id,
+        patient_id=patient_id,
+        summary=f"Took {patient_name(patient)} off the meeting of {format_date(row.held_on)}: "
+        f"{reason.strip()}",
+        before={"patient_id": patient_id, "origin": item.origin},
     )
     session.commit()
     return _view(session, row)
@@ -803,9 +843,11 @@ def candidate_card(
     scales: list[ScaleLine] = []
     trial_words = []
     for t in screening.trials:
+        events = "; ".join(e.words for e in t.trial.adverse_events)
         trial_words.append(
             f"{t.trial.dose_words} on {format_date(t.trial.given_at.date())}: "
             f"{t.response.status.label.lower()}"
+            + (f" (adverse events: {events})" if events else "")
         )
     positive = [t for t in screening.trials if t.response.status.value == "positive"]
     chosen = positive[-1] if positive else (screening.trials[-1] if screening.trials else None)
@@ -834,8 +876,9 @@ def candidate_card(
             )
     physiatrist = in_force.get(Discipline.PHYSIATRIST)
     diagnosis = patient.diagnosis or "—"
-    if physiatrist and physiatrist.values.get("diagnosis_details"):
-        diagnosis = f"{diagnosis} ({physiatrist.values['diagnosis_details']})"
+    details = str(physiatrist.values.get("diagnosis_details", "")) if physiatrist else ""
+    if details and details.casefold() not in diagnosis.casefold():
+        diagnosis = f"{diagnosis} ({details})"
     origin = assessment.origin.label if assessment.origin else "Origin not recorded"
     return CandidateCard(
         patient_id=patient.id,

@@ -130,3 +130,18 @@ def test_other_agent_counts_only_when_not_tolerated():
         "other", "900", "30", "not_tolerated", other_agent_name="Gabapentin", side_effects="dizzy"
     )
     assert oral_therapy_exhausted([g2], SETTINGS).exhausted
+
+
+def test_verdict_words_read_naturally():
+    """“2 agents tried without success (1 needed)”, not “2 of 1 agents needed”."""
+    from carecoord.domain.oral_therapy import make_oral_trial, oral_therapy_exhausted
+    from carecoord.domain.settings import ClinicSettings
+
+    trials = [
+        make_oral_trial("baclofen", "80", 90, "ineffective"),
+        make_oral_trial("tizanidine", "12", 30, "not_tolerated", side_effects="Drowsy"),
+    ]
+    verdict = oral_therapy_exhausted(trials, ClinicSettings())
+    assert verdict.words == "Oral therapy exhausted: 2 agents tried without success (1 needed)."
+    partial = oral_therapy_exhausted(trials[:1], ClinicSettings(min_oral_agents_tried=2))
+    assert partial.words == ("Oral therapy not exhausted: 1 agent tried without success, 2 needed.")

@@ -62,7 +62,9 @@ def test_whole_path_from_referral_to_approved_for_implant(db, team):
         ]
         assert patients.get_patient(s, team.nurse, p.id).status is PatientStatus.CANDIDATE
         assert m.agenda[0].outcome is ItemOutcome.DISCUSSED
-        assert "Dr Maria Doe (Physiatrist)" in m.agenda[0].decision
+        assert m.agenda[0].decision.startswith("Approve implant on")
+        history = candidacy.decision_history(s, team.nurse, p.id)
+        assert "present: Dr Maria Doe (Physiatrist), Priya Patel" in history[-1]
         history = audit.patient_history(s, team.nurse, p.id)
         summaries = " | ".join(e.summary for e in history)
         for words in (
@@ -181,3 +183,38 @@ def test_candidate_card_has_everything_for_the_shared_screen(db, team):
         assert card.scales[0].before == "2.67" and card.scales[0].after == "1"
         assert all(line.words == "Proceed to screening" for line in card.recommendations)
         assert card.candidacy.status is CandidacyStatus.READY_FOR_TEAM_REVIEW
+
+
+def test_a_patient_not_yet_discussed_can_be_taken_off_the_agenda(db, team):
+    with db.session() as s:
+        p = add_patient(s, team.nurse, mrn="OFF-1")
+        m = meetings.schedule_meeting(s, team.nurse, held_on=TODAY)
+        m = meetings.add_to_agenda(s, team.nurse, m.id, m.version, p.id)
+        with pytest.raises(ValidationFailed, match="Say why"):
+            meetings.remove_from_agenda(s, team.nurse, m.id, m.version, p.id, " ")
+        m = meetings.remove_from_agenda(s, team.nurse, m.id, m.version, p.id, "Added by mistake")
+        assert m.agenda == ()
+        with pytest.raises(ValidationFailed, match="not on this agenda"):
+            meetings.remove_from_agenda(s, team.nurse, m.id, m.version, p.id, "again")
+        assert "Added by mistake" in audit.patient_history(s, team.nurse, p.id)[0].summary
+
+
+def test_two_workstations_deciding_at_once_one_is_told_to_reload(db, team):
+    """Both screens show the same meeting version; the second decision is a conflict and
+    nothing of it is stored."""
+    with db.session() as s:
+        a = _ready_patient(s, team, "W-1", "Abbott")
+        b = _ready_patient(s, team, "W-2", "Bauer")
+        m = meetings.schedule_meeting(s, team.nurse, held_on=TODAY)
+        m = meetings.set_attendance(s, team.nurse, m.id, m.version, _everyone(team))
+    with db.session() as first:
+        meetings.record_decision(first, team.physiatrist, m.id, m.version, a.id, "approve_implant")
+    # The second screen still shows the version read before the first decision.
+    with db.session() as second, pytest.raises(ConflictError, match="while you were editing"):
+        meetings.record_decision(
+            second, team.physiatrist, m.id, m.version, b.id, "approve_screening"
+        )
+    with db.session() as s:
+        assert s.scalar(select(func.count(TeamDecisionRow.id))) == 1
+        view = meetings.get_meeting(s, team.nurse, m.id)
+        assert [x.outcome for x in view.agenda] == [ItemOutcome.DISCUSSED, ItemOutcome.PENDING]

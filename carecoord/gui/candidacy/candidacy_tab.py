@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QDateTime, QLocale, Qt
+from PySide6.QtGui import QFontMetrics, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -29,14 +30,13 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from carecoord.domain.candidacy import CandidacyAssessment, ItemState, RecordKind
 from carecoord.domain.contraindications import Contraindication, ContraindicationKind
+from carecoord.domain.enums import PatientStatus
 from carecoord.domain.errors import Problem, Severity
 from carecoord.domain.goals import GoalArea, check_goal
 from carecoord.domain.oral_therapy import OralAgent, TrialOutcome, check_oral_trial
@@ -48,13 +48,20 @@ from carecoord.domain.screening import (
     ScreeningRoute,
 )
 from carecoord.domain.units import format_date, format_datetime, format_number
-from carecoord.gui.candidacy.common import attempt, errors, group_problems, set_state, top_field
+from carecoord.gui.candidacy.common import (
+    announce,
+    attempt,
+    errors,
+    group_problems,
+    set_state,
+    top_field,
+)
 from carecoord.gui.candidacy.scales import MasInput
 from carecoord.gui.context import AppContext, gate
 from carecoord.gui.patient.dates import OptionalDateEdit
 from carecoord.gui.registry import PatientTabSpec, register_patient_tab
 from carecoord.gui.widgets import FieldMessage, heading, scale_font
-from carecoord.services import candidacy
+from carecoord.services import candidacy, patients
 from carecoord.services.candidacy import TrialView
 
 STATE_MARK = {ItemState.MET: "✓ Met", ItemState.NOT_MET: "✗ Not met", ItemState.WARNING: "! Check"}
@@ -513,7 +520,7 @@ class GoalsPanel(QWidget):
         from carecoord.domain.scales import GAS_LEVELS
 
         for s, words in GAS_LEVELS.items():
-            self.score.addItem(f"{s:+d} {words}", s)
+            self.score.addItem(f"{s:+d}: {words}" if s else f"0: {words}", s)
         self.score.setCurrentIndex(2)
         self.score_button = QPushButton("Score the selected goal")
         self.score_button.setObjectName("gasScoreButton")
@@ -654,6 +661,7 @@ class ScreeningPanel(QWidget):
         self.tab = tab
         self.ctx = tab.ctx
         self.trials: list[TrialView] = []
+        self._select_next: int | None = None  # a trial just recorded is shown next
         outer = QVBoxLayout(self)
         self.next_step = QLabel()
         self.next_step.setObjectName("nextStep")
@@ -670,9 +678,7 @@ class ScreeningPanel(QWidget):
         self.table.setObjectName("trialsTable")
         self.table.currentCellChanged.connect(lambda *_: self._show_trial())
         tl.addWidget(self.table)
-        self.assessments = _table(
-            ["Time", "After the dose", "Ashworth", "Mean", "Vital signs", "Note"]
-        )
+        self.assessments = _table(["When", "Ashworth", "Mean", "Vital signs", "Note"])
         self.assessments.setObjectName("assessmentsTable")
         tl.addWidget(QLabel("Serial assessments of the selected trial"))
         tl.addWidget(self.assessments)
@@ -816,7 +822,8 @@ class ScreeningPanel(QWidget):
         return _graded(self.post_mas) is not None
 
     def refresh(self) -> None:
-        selected = _selected_id(self.table)
+        selected = self._select_next or _selected_id(self.table)
+        self._select_next = None
         summary = self.ctx.call(candidacy.screening_summary, self.tab.patient_id)
         self.trials = summary.trials
         step = summary.next_step
@@ -867,30 +874,45 @@ class ScreeningPanel(QWidget):
             self.events.setText("")
             self.assess_for.setText("Select a trial above.")
             return
-        rows = []
         items = []
         if t.trial.baseline:
             items.append(("Baseline", t.trial.baseline))
         items += [("", a) for a in t.trial.post_dose]
+        # One column per muscle group and side, in the order first graded (baseline first).
+        groups: dict[tuple[str, Any], str] = {}
+        for _label, a in items:
+            for r in a.mas.ratings if a.mas else ():
+                groups.setdefault(r.key, _wrap(f"{r.muscle_group} {r.side.value[0].upper()}"))
+        headers = ["When", *groups.values(), "Mean", "Vital signs", "Note"]
+        self.assessments.setColumnCount(len(headers))
+        self.assessments.setHorizontalHeaderLabels(headers)
+        rows = []
         for label, a in items:
             after = a.taken_at - t.trial.given_at
             hours = format_number(round(after.total_seconds() / 3600, 1))
+            grades = a.mas.by_key() if a.mas else {}
+            local = a.taken_at.astimezone()
+            when = f"{local:%H:%M}"
+            if local.date() != t.trial.given_at.astimezone().date():
+                when = format_datetime(a.taken_at)
             rows.append(
                 [
-                    format_datetime(a.taken_at),
-                    label or f"{hours} h",
-                    "; ".join(
-                        f"{r.muscle_group} {r.side.value[0].upper()} {r.grade}"
-                        for r in a.mas.ratings
-                    )
-                    if a.mas
-                    else "—",
+                    f"{label}, {when}" if label else f"{hours} h after, {when}",
+                    *(grades[k].grade if k in grades else "—" for k in groups),
                     format_number(a.mas.mean(), 2) if a.mas else "—",
                     _vitals_words(a.vitals),
                     a.note or "",
                 ]
             )
         _fill(self.assessments, rows, list(range(len(rows))))
+        header = self.assessments.horizontalHeader()
+        bold = header.font()
+        bold.setBold(True)
+        metrics = QFontMetrics(bold)
+        for column, title in enumerate(groups.values(), start=1):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            widest = max(metrics.horizontalAdvance(line) for line in title.split("\n"))
+            header.resizeSection(column, widest + 16)
         events = "; ".join(e.words for e in t.trial.adverse_events)
         self.events.setText(f"Adverse events: {events or 'none recorded'}.")
         self.assess_for.setText(f"{t.trial.dose_words} given {format_datetime(t.trial.given_at)}")
@@ -924,6 +946,7 @@ class ScreeningPanel(QWidget):
         result = attempt(self, "Trial not recorded", call, self.trial_messages, route=_trial_field)
         if result is None:
             return False
+        self._select_next = result.id
         self.baseline_mas.set_value(None)
         self.trial_notes.clear()
         self.post_mas.set_value(None)
@@ -984,6 +1007,17 @@ class ScreeningPanel(QWidget):
         return True
 
 
+def _wrap(text: str, width: int = 14) -> str:
+    """Break a long column title into short lines so a grade column stays narrow."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "\n".join(lines)
+
+
 def _graded(mas: MasInput) -> dict[str, Any] | None:
     """The rows with a grade typed (groups offered but left ungraded are not values)."""
     value = mas.value()
@@ -1029,7 +1063,7 @@ def _vitals_words(v: Any) -> str:
         return "—"
     parts = []
     if v.systolic_mmhg is not None and v.diastolic_mmhg is not None:
-        parts.append(f"BP {format_number(v.systolic_mmhg)}/{format_number(v.diastolic_mmhg)}")
+        parts.append(f"{format_number(v.systolic_mmhg)}/{format_number(v.diastolic_mmhg)}")
     if v.heart_rate_per_min is not None:
         parts.append(f"HR {format_number(v.heart_rate_per_min)}")
     if v.respiratory_rate_per_min is not None:
@@ -1040,6 +1074,13 @@ def _vitals_words(v: Any) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+
+
+PATHWAY_NOTES = {
+    PatientStatus.IMPLANTED: "The patient has a pump: this checklist keeps what was recorded on "
+    "the way to the implant.",
+    PatientStatus.RETIRED: "This record is retired: nothing more is expected here.",
+}
 
 
 class CandidacyTab(QWidget):
@@ -1056,6 +1097,7 @@ class CandidacyTab(QWidget):
         self.ctx = ctx
         self.patient_id = patient_id
         self.assessment: CandidacyAssessment | None = None
+        self._stale = False
         self.setObjectName("candidacyTab")
         layout = QHBoxLayout(self)
         split = QSplitter()
@@ -1068,14 +1110,19 @@ class CandidacyTab(QWidget):
         self.status.setWordWrap(True)
         scale_font(self.status, 1.2)
         ll.addWidget(self.status)
-        self.checklist = QTreeWidget()
+        self.pathway = QLabel()
+        self.pathway.setObjectName("pathwayNote")
+        self.pathway.setWordWrap(True)
+        ll.addWidget(self.pathway)
+        # A table (not a tree) so that long details wrap onto more lines instead of being cut.
+        self.checklist = _table(["Item", "State", "Details"])
         self.checklist.setObjectName("checklist")
-        self.checklist.setHeaderLabels(["Item", "State", "Details"])
-        self.checklist.setRootIsDecorated(False)
-        self.checklist.setWordWrap(True)
-        self.checklist.setAlternatingRowColors(True)
-        self.checklist.itemActivated.connect(self._open_item)
-        self.checklist.itemDoubleClicked.connect(lambda item, _c: self._open_item(item))
+        self.checklist.setTextElideMode(Qt.TextElideMode.ElideNone)
+        header = self.checklist.horizontalHeader()
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.sectionResized.connect(lambda *_: self.checklist.resizeRowsToContents())
+        self.checklist.cellActivated.connect(lambda row, _c: self._open_item(row))
+        self.checklist.cellDoubleClicked.connect(lambda row, _c: self._open_item(row))
         ll.addWidget(self.checklist, 3)
         self.warnings = QLabel()
         self.warnings.setObjectName("candidacyWarnings")
@@ -1101,16 +1148,22 @@ class CandidacyTab(QWidget):
             scroll.setWidget(panel)
             self.panels.addTab(scroll, title)
         split.addWidget(self.panels)
-        split.setStretchFactor(1, 1)
-        split.setSizes([640, 1100])
+        # Two fifths for the checklist, three for the work-up, at any width or scaling.
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        split.setSizes([2000, 3000])
         layout.addWidget(split)
         ctx.bus.changed.connect(self._on_bus)
         self.refresh()
 
     def refresh(self) -> None:
+        self._stale = False
         self.assessment = self.ctx.call(candidacy.candidacy, self.patient_id)
         a = self.assessment
         self.status.setText(f"Status: {a.status.label}")
+        pathway = self.ctx.call(patients.get_patient, self.patient_id).status
+        self.pathway.setText(PATHWAY_NOTES.get(pathway, ""))
+        self.pathway.setVisible(pathway in PATHWAY_NOTES)
         set_state(
             self.status,
             {
@@ -1121,14 +1174,11 @@ class CandidacyTab(QWidget):
                 "screening_negative": "error",
             }.get(a.status.value, "dirty"),
         )
-        self.checklist.clear()
-        for item in a.checklist:
-            row = QTreeWidgetItem([item.label, STATE_MARK[item.state], item.words])
-            row.setToolTip(2, item.words)
-            row.setData(0, ID_ROLE, item.refs[0].kind.value if item.refs else "")
-            self.checklist.addTopLevelItem(row)
-        self.checklist.resizeColumnToContents(0)
-        self.checklist.resizeColumnToContents(1)
+        _fill(
+            self.checklist,
+            [[item.label, STATE_MARK[item.state], item.words] for item in a.checklist],
+            [item.refs[0].kind.value if item.refs else "" for item in a.checklist],
+        )
         lines = [f"Why: {r.words}" for r in a.reasons]
         lines += [f"Also open: {r.words}" for r in a.other_blockers[:6]]
         lines += [f"Check: {w.words}" for w in a.warnings[:6]]
@@ -1137,7 +1187,7 @@ class CandidacyTab(QWidget):
             panel.refresh()
 
     def changed(self, entity: str) -> None:
-        self.ctx.bus.changed.emit(entity)
+        announce(self.ctx.bus, entity)
         if not self.isVisible():
             self.refresh()
 
@@ -1153,12 +1203,28 @@ class CandidacyTab(QWidget):
             "patient",
             "external",
         ):
+            # A tab out of sight reloads when it is shown: many open patients stay quick.
+            if self.isVisible():
+                self.refresh()
+            else:
+                self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
             self.refresh()
 
-    def _open_item(self, item: QTreeWidgetItem | None) -> None:
-        if item is None:
+    def checklist_rows(self) -> dict[str, str]:
+        """Item -> state words, as shown."""
+        return {
+            self.checklist.item(r, 0).text(): self.checklist.item(r, 1).text()
+            for r in range(self.checklist.rowCount())
+        }
+
+    def _open_item(self, row: int) -> None:
+        if row < 0 or self.checklist.item(row, 0) is None:
             return
-        kind = item.data(0, ID_ROLE)
+        kind = self.checklist.item(row, 0).data(ID_ROLE)
         if kind == RecordKind.EVALUATION.value:
             parent = self.parent()
             while parent is not None and not hasattr(parent, "show_tab"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from PySide6.QtWidgets import QLabel, QWidget
 
@@ -92,3 +92,10 @@ def attempt(
 
 def local_now() -> dt.datetime:
     return dt.datetime.now().astimezone().replace(second=0, microsecond=0)
+
+
+def announce(bus: Any, entity: str) -> None:
+    """Tell the open views what changed; the patient's status may have followed (referred to
+    evaluating, candidate, declined), so views of the patient record reload too."""
+    bus.changed.emit(entity)
+    bus.changed.emit("patient_status")

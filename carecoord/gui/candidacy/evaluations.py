@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QLocale, Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -42,7 +42,14 @@ from carecoord.domain.evaluations import (
 )
 from carecoord.domain.permissions import Permission
 from carecoord.domain.units import format_number
-from carecoord.gui.candidacy.common import attempt, errors, group_problems, set_state, show_conflict
+from carecoord.gui.candidacy.common import (
+    announce,
+    attempt,
+    errors,
+    group_problems,
+    set_state,
+    show_conflict,
+)
 from carecoord.gui.candidacy.scales import ScaleInput, scale_input
 from carecoord.gui.context import AppContext
 from carecoord.gui.patient.overview import ConflictDialog
@@ -327,6 +334,7 @@ class EvaluationForm(QWidget):
             words = view.state_words + "."
             if view.amends_id is not None:
                 words += f" Amendment reason: {view.amendment_reason}."
+                words += " " + self._changes_from_amended(view)
             if view.status is EvaluationStatus.SIGNED and view.in_force:
                 words += " Frozen: change it with an amendment; this version stays visible."
             elif view.status is EvaluationStatus.SIGNED:
@@ -342,6 +350,25 @@ class EvaluationForm(QWidget):
             "signed" if view and view.status is EvaluationStatus.SIGNED else "draft",
         )
         self.validate()
+
+    def _changes_from_amended(self, view: EvaluationView) -> str:
+        """What the amendment changes, field by field, in the form's words."""
+        original = next((v for v in self.versions if v.id == view.amends_id), None)
+        if original is None:
+            return ""
+        changed = []
+        for spec in self.form.fields:
+            before, after = original.values.get(spec.key), view.values.get(spec.key)
+            if before == after:
+                continue
+            if spec.kind in (FieldKind.TEXT, FieldKind.NUMBER) and len(str(after or "")) < 40:
+                unit = f" {spec.unit}" if spec.unit else ""
+                changed.append(f"{spec.label} {before or '—'}{unit} → {after or '—'}{unit}")
+            else:
+                changed.append(spec.label)
+        if not changed:
+            return "No change from the signed version yet."
+        return "Changed from the signed version: " + "; ".join(changed) + "."
 
     def _notice(self, text: str) -> None:
         self.notice.setText(text)
@@ -459,7 +486,7 @@ class EvaluationForm(QWidget):
         if view is None:
             return False
         self.load()
-        self.ctx.bus.changed.emit("evaluation")
+        announce(self.ctx.bus, "evaluation")
         self.summary.setText(f"Draft saved at {dt.datetime.now():%H:%M}. " + self.summary.text())
         return True
 
@@ -514,7 +541,7 @@ class EvaluationForm(QWidget):
         if view is None:
             return False
         self.load()
-        self.ctx.bus.changed.emit("evaluation")
+        announce(self.ctx.bus, "evaluation")
         return True
 
     def amend(self, reason: str | None = None) -> bool:
@@ -538,7 +565,7 @@ class EvaluationForm(QWidget):
         if view is None:
             return False
         self.load()
-        self.ctx.bus.changed.emit("evaluation")
+        announce(self.ctx.bus, "evaluation")
         return True
 
     def revert(self) -> None:
@@ -572,7 +599,8 @@ class EvaluationForm(QWidget):
 
 
 class EvaluationsTab(QWidget):
-    """The five disciplines on the left with their state in words; the chosen form on the right."""
+    """The five disciplines on the left with their state in words; the chosen form on the right.
+    A discipline's form is built when it is first shown (opening a patient stays quick)."""
 
     def __init__(self, ctx: AppContext, patient_id: int) -> None:
         super().__init__()
@@ -587,28 +615,39 @@ class EvaluationsTab(QWidget):
         self.list.setSpacing(4)
         self.stack = QStackedWidget()
         self.forms: dict[Discipline, EvaluationForm] = {}
+        self._slots: dict[Discipline, QWidget] = {}
+        self._stale = False
         for d in Discipline:
-            form = EvaluationForm(ctx, patient_id, d)
-            self.forms[d] = form
-            self.stack.addWidget(form)
+            slot = QWidget()
+            QVBoxLayout(slot).setContentsMargins(0, 0, 0, 0)
+            self._slots[d] = slot
+            self.stack.addWidget(slot)
             item = QListWidgetItem()
             item.setData(Qt.ItemDataRole.UserRole, d.value)
             self.list.addItem(item)
-        self.list.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.list.currentRowChanged.connect(self._row_changed)
         splitter.addWidget(self.list)
         splitter.addWidget(self.stack)
+        splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([280, 1200])
+        self.list.setMaximumWidth(self.list.fontMetrics().averageCharWidth() * 40)
         layout.addWidget(splitter)
         own = ctx.actor.discipline
         self.list.setCurrentRow(list(Discipline).index(own) if own else 0)
         self._label_list()
         ctx.bus.changed.connect(self._on_bus)
 
-    def _label_list(self) -> None:
+    def _row_changed(self, row: int) -> None:
+        if 0 <= row < len(Discipline):
+            self.form(list(Discipline)[row])
+            self.stack.setCurrentIndex(row)
+
+    def _label_list(self, views: list[EvaluationView] | None = None) -> None:
+        if views is None:
+            views = self.ctx.call(evaluations.list_evaluations, self.patient_id)
         for row, d in enumerate(Discipline):
-            form = self.forms[d]
-            latest = form.latest()
+            mine = [v for v in views if v.discipline is d]
+            latest = mine[-1] if mine else None
             if latest is None:
                 state = "Not started"
             elif latest.status is EvaluationStatus.DRAFT:
@@ -619,11 +658,16 @@ class EvaluationsTab(QWidget):
             self.list.item(row).setText(f"{d.label}\n{state}")
 
     def form(self, discipline: Discipline) -> EvaluationForm:
-        return self.forms[discipline]
+        form = self.forms.get(discipline)
+        if form is None:
+            form = EvaluationForm(self.ctx, self.patient_id, discipline)
+            self.forms[discipline] = form
+            self._slots[discipline].layout().addWidget(form)
+        return form
 
     def show_discipline(self, discipline: Discipline) -> EvaluationForm:
         self.list.setCurrentRow(list(Discipline).index(discipline))
-        return self.forms[discipline]
+        return self.form(discipline)
 
     def refresh(self) -> None:
         for form in self.forms.values():
@@ -632,6 +676,15 @@ class EvaluationsTab(QWidget):
 
     def _on_bus(self, entity: str) -> None:
         if entity in ("evaluation", "external"):
+            if self.isVisible():
+                self.refresh()
+            else:
+                self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._stale = False
             self.refresh()
 
     def has_unsaved_changes(self) -> bool:

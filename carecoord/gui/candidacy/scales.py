@@ -85,8 +85,12 @@ class _RowsInput(ScaleInput):
         self.table.setHorizontalHeaderLabels(list(self.columns))
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        # The muscle group takes the room left; the short columns keep their content's width.
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column, tip in getattr(self, "tips", {}).items():
+            self.table.horizontalHeaderItem(column).setToolTip(tip)
         layout.addWidget(self.table)
         buttons = QHBoxLayout()
         self.add_button = QPushButton(self.add_text)
@@ -101,7 +105,7 @@ class _RowsInput(ScaleInput):
 
     def _fit(self) -> None:
         rows = max(self.table.rowCount(), 1)
-        height = self.table.horizontalHeader().height() + rows * 34 + 6
+        height = self.table.horizontalHeader().sizeHint().height() + rows * 34 + 6
         self.table.setFixedHeight(min(height, 34 * 8))
 
     def _ensure_row(self) -> None:
@@ -166,7 +170,7 @@ class MasInput(_RowsInput):
     labels, and a typed grade outside them is kept and refused with the domain's words."""
 
     kind = ScaleKind.MAS
-    columns = ("Muscle group", "Side", "Grade (0, 1, 1+, 2, 3, 4)")
+    columns = ("Muscle group", "Side", "Grade\n0, 1, 1+, 2, 3, 4")
 
     def _fill_row(self, row: int, data: dict[str, Any]) -> None:
         self.table.setCellWidget(row, 0, self._group_combo(data.get("muscle_group", "")))
@@ -205,7 +209,11 @@ class TardieuInput(_RowsInput):
     """Modified Tardieu [46]: R1 (angle of catch) must not be beyond R2 (passive range)."""
 
     kind = ScaleKind.TARDIEU
-    columns = ("Muscle group", "Side", "R1 angle of catch (°)", "R2 passive range (°)", "Quality")
+    columns = ("Muscle group", "Side", "R1 (°)\ncatch", "R2 (°)\nrange", "Quality")
+    tips = {
+        2: "R1: angle of catch at a fast stretch (V3)",
+        3: "R2: passive range at a slow stretch (V1)",
+    }
 
     def _fill_row(self, row: int, data: dict[str, Any]) -> None:
         self.table.setCellWidget(row, 0, self._group_combo(data.get("muscle_group", "")))
@@ -213,12 +221,19 @@ class TardieuInput(_RowsInput):
         for column, key in ((2, "r1_deg"), (3, "r2_deg")):
             edit = QLineEdit(str(data.get(key, "") or ""))
             edit.setPlaceholderText("degrees")
+            edit.setMaximumWidth(edit.fontMetrics().averageCharWidth() * 10)
             edit.textChanged.connect(self._emit)
             self.table.setCellWidget(row, column, edit)
         quality = _combo(
             [("", None)] + [(f"{q}: {TARDIEU_QUALITY_LABELS[q]}", q) for q in range(6)]
         )
         _set_combo(quality, data.get("quality"))
+        # The full wording shows in the open list; the closed box stays narrow.
+        quality.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        quality.setMinimumContentsLength(12)
+        quality.setToolTip("Quality of the muscle reaction (0-5)")
         quality.currentIndexChanged.connect(self._emit)
         self.table.setCellWidget(row, 4, quality)
 
@@ -258,7 +273,10 @@ class GasInput(_RowsInput):
         text = QLineEdit(str(data.get("description", "")))
         text.textChanged.connect(self._emit)
         self.table.setCellWidget(row, 0, text)
-        score = _combo([("", None)] + [(f"{s:+d} {GAS_LEVELS[s]}", s) for s in GAS_LEVELS])
+        score = _combo(
+            [("", None)]
+            + [(f"{s:+d}: {GAS_LEVELS[s]}" if s else f"0: {GAS_LEVELS[s]}", s) for s in GAS_LEVELS]
+        )
         _set_combo(score, data.get("score"))
         score.currentIndexChanged.connect(self._emit)
         self.table.setCellWidget(row, 1, score)

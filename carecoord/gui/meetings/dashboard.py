@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from carecoord.domain.evaluations import form_for
 from carecoord.domain.meetings import AgendaOrigin
 from carecoord.domain.units import format_date
 from carecoord.gui.context import AppContext
@@ -79,7 +80,11 @@ class AwaitingSignature(_PatientList):
                         r.patient,
                         r.mrn,
                         ("Amendment of the " if r.is_amendment else "")
-                        + f"{r.discipline.label.lower()} evaluation",
+                        + (
+                            form_for(r.discipline).title.lower()
+                            if r.is_amendment
+                            else form_for(r.discipline).title
+                        ),
                         "Ready to sign"
                         if r.missing == 0
                         else f"Draft: {r.missing} required field(s) to complete",

@@ -33,7 +33,7 @@ from carecoord.domain.decisions import DecisionKind
 from carecoord.domain.errors import Problem, Severity
 from carecoord.domain.meetings import ItemOutcome
 from carecoord.domain.permissions import Permission, who_may
-from carecoord.gui.candidacy.common import attempt, set_state
+from carecoord.gui.candidacy.common import announce, attempt, set_state
 from carecoord.gui.context import AppContext
 from carecoord.gui.patient.dates import OptionalDateEdit
 from carecoord.gui.widgets import FieldMessage, fit_text, scale_font
@@ -70,6 +70,7 @@ class DecisionDialog(QDialog):
         self.card = card
         self.kind = kind
         self.recorded: MeetingView | None = None
+        self.conflicted = False
         self.setWindowTitle(f"{kind.label}: {card.name}")
         layout = QVBoxLayout(self)
         present = ", ".join(p.words for p in meeting.present) or "nobody marked present"
@@ -92,7 +93,6 @@ class DecisionDialog(QDialog):
         self.reason.setObjectName("decisionReason")
         self.reason.setTabChangesFocus(True)
         self.reason.setFixedHeight(self.reason.fontMetrics().lineSpacing() * 4 + 14)
-        self.reason.textChanged.connect(self.validate)
         self.reason_message = FieldMessage()
         box = QWidget()
         col = QVBoxLayout(box)
@@ -104,19 +104,19 @@ class DecisionDialog(QDialog):
         form.addRow(title, box)
         self.until = OptionalDateEdit()
         self.until.setObjectName("deferUntil")
-        self.until.dateChanged.connect(self.validate)
         self.until_message = FieldMessage()
         box2 = QWidget()
         col2 = QVBoxLayout(box2)
         col2.setContentsMargins(0, 0, 0, 0)
         col2.addWidget(self.until)
         col2.addWidget(self.until_message)
+        title2 = QLabel("Review &on *")
+        title2.setBuddy(self.until)
+        form.addRow(title2, box2)
         if kind is DecisionKind.DEFER:
             self.until.set_value(dt.date.today() + dt.timedelta(days=28))
-            title2 = QLabel("Review &on *")
-            title2.setBuddy(self.until)
-            form.addRow(title2, box2)
         else:
+            title2.setVisible(False)
             box2.setVisible(False)
         layout.addLayout(form)
         self.other = FieldMessage()
@@ -134,6 +134,10 @@ class DecisionDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.resize(self.fontMetrics().averageCharWidth() * 110, self.sizeHint().height())
+        # Connected once every part exists: setting the default review date must not validate
+        # a half-built dialog.
+        self.reason.textChanged.connect(self.validate)
+        self.until.dateChanged.connect(self.validate)
         self.validate()
 
     def problems(self) -> list[Problem]:
@@ -172,10 +176,22 @@ class DecisionDialog(QDialog):
                 reason=self.reason.toPlainText(),
                 defer_until=self.until.value() if self.kind is DecisionKind.DEFER else None,
             ),
+            on_conflict=self._conflict,
         )
         if view is not None:
             self.recorded = view
             self.accept()
+
+    def _conflict(self, conflict: Exception) -> None:
+        from carecoord.gui.widgets import show_error
+
+        show_error(
+            self,
+            "Decision not recorded",
+            f"{conflict} The meeting screen is reloaded: check the patient and decide again.",
+        )
+        self.conflicted = True
+        self.reject()
 
 
 class MeetingMode(QDialog):
@@ -192,11 +208,11 @@ class MeetingMode(QDialog):
         # Point sizes (they follow the display scaling): large enough to read across a room.
         self.setStyleSheet(
             "QLabel#modeHeader, QLabel#modeQuorum { font-size: 16pt; font-weight: 600; }"
-            "QLabel#cardName { font-size: 34pt; font-weight: 700; }"
-            "QLabel#cardFacts { font-size: 22pt; }"
-            "QLabel#cardStatus { font-size: 22pt; font-weight: 700; }"
-            "QLabel#cardSectionTitle { font-size: 24pt; font-weight: 700; color: #17445e; }"
-            "QLabel#cardBody { font-size: 21pt; }"
+            "QLabel#cardName { font-size: 32pt; font-weight: 700; }"
+            "QLabel#cardFacts { font-size: 21pt; }"
+            "QLabel#cardStatus { font-size: 21pt; font-weight: 700; }"
+            "QLabel#cardSectionTitle { font-size: 22pt; font-weight: 700; color: #17445e; }"
+            "QLabel#cardBody { font-size: 19pt; }"
             "QLabel#cardDecided { font-size: 22pt; font-weight: 700; }"
             "QFrame#cardSection { background: #ffffff; border: 1px solid #c8d5dd;"
             " border-radius: 6px; }"
@@ -369,10 +385,12 @@ class MeetingMode(QDialog):
         return self.after_decision(dialog)
 
     def after_decision(self, dialog: DecisionDialog) -> bool:
+        if dialog.conflicted:
+            self.reload()
         if dialog.recorded is None:
             return False
         self.view = dialog.recorded
-        self.ctx.bus.changed.emit("team_decision")
+        announce(self.ctx.bus, "team_decision")
         nxt = next(
             (
                 i

@@ -150,8 +150,12 @@ class MeetingDetail(QWidget):
         self.add_button = QPushButton("Add a patient by record number…")
         self.add_button.setObjectName("addToAgenda")
         self.add_button.clicked.connect(self.add_patient)
+        self.remove_button = QPushButton("Take the selected patient off…")
+        self.remove_button.setObjectName("removeFromAgenda")
+        self.remove_button.clicked.connect(self.remove_patient)
         agenda_buttons.addWidget(self.refresh_button)
         agenda_buttons.addWidget(self.add_button)
+        agenda_buttons.addWidget(self.remove_button)
         agenda_buttons.addStretch(1)
         layout.addLayout(agenda_buttons)
         self.attendance_box = QGroupBox("Present")
@@ -213,7 +217,7 @@ class MeetingDetail(QWidget):
             check.blockSignals(False)
         planned = view.status is MeetingStatus.PLANNED
         may = self.ctx.can(Permission.MANAGE_MEETINGS)
-        for w in (self.refresh_button, self.add_button, self.finish_button):
+        for w in (self.refresh_button, self.add_button, self.remove_button, self.finish_button):
             w.setEnabled(planned and may)
         for check in self.checks.values():
             check.setEnabled(planned and may)
@@ -267,6 +271,28 @@ class MeetingDetail(QWidget):
             show_error(self, "Not added", str(exc))
             return
         self._call("Not added", meetings.add_to_agenda, self.view.id, self.view.version, patient.id)
+
+    def remove_patient(self, reason: str | None = None) -> None:
+        item = self.agenda.currentItem()
+        if self.view is None or item is None:
+            return
+        patient_id = item.data(0, ID_ROLE)
+        if reason is None:
+            reason, ok = QInputDialog.getText(
+                self,
+                "Take off the agenda",
+                f"Take {item.text(1)} off the agenda of {format_date(self.view.held_on)}.\nWhy?",
+            )
+            if not ok:
+                return
+        self._call(
+            "Not changed",
+            meetings.remove_from_agenda,
+            self.view.id,
+            self.view.version,
+            patient_id,
+            reason,
+        )
 
     def _open_patient(self, item: QTreeWidgetItem | None) -> None:
         if item is not None:

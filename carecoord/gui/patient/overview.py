@@ -630,7 +630,7 @@ class PatientEditor(QWidget):
     # ---- changes elsewhere --------------------------------------------------------------------
 
     def _on_bus(self, entity: str) -> None:
-        if entity not in ("external", "user") or self.patient_id is None:
+        if entity not in ("external", "user", "patient_status") or self.patient_id is None:
             return
         try:
             view = self.ctx.call(patients.get_patient, self.patient_id)
