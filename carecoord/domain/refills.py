@@ -345,6 +345,12 @@ class ResidualCheck:
                 f"Measured {format_ml(self.measured_ml)}, expected "
                 f"{format_ml(self.expected_ml)}: within {format_ml(self.threshold_ml)}."
             )
+        if self.would_have_run_dry:
+            return (
+                f"Measured {format_ml(self.measured_ml)}, but by the programs in force the pump "
+                "would have run empty before today. Check the last refill and program dates "
+                "before refilling."
+            )
         direction = "less" if self.difference_ml < 0 else "more"
         return (
             f"Measured {format_ml(self.measured_ml)} but expected "

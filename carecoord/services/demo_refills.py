@@ -310,27 +310,40 @@ def _patient_history(
 def _refill_after_program_history(
     session: Session, clinic: DemoClinic, patient: PatientView, tz: dt.tzinfo
 ) -> None:
-    """A patient whose program history an earlier step wrote: one refill after the last
-    programming, a week or more ago, so the dates on the dashboard follow from a real visit."""
+    """A patient whose program history an earlier step wrote: refills since the last
+    programming at the interval its program needs, so the dates on the dashboard follow from
+    real visits and the pump never runs empty."""
     active = programs.active_program(session, patient.id)
     implant = pumps.active_implant(session, patient.id)
     if active is None or implant is None or implant.device is None or active.programmed_at is None:
         return
+    device = implant.device
+    plan = PumpPlan(device.key, device.reservoir_ml, active.program)
+    settings = load_settings(session)
     since = active.programmed_at.astimezone(tz).date()
-    gap = (clinic.today - since).days
-    if gap < 8:
-        return  # just programmed with a full reservoir: nothing to refill yet
-    day = clinic.today - dt.timedelta(days=clinic.rng.randint(5, min(gap - 1, 20)))
-    plan = PumpPlan(implant.device.key, implant.device.reservoir_ml, active.program)
-    _refill(
-        session,
-        clinic,
-        patient.id,
-        _at(day, 11, tz, 10),
-        plan,
-        active.program.concentration_mcg_per_ml,
-        lot=f"L{31000 + patient.id * 10}",
+    shape = forecast_refill(
+        since,
+        plan.fill_ml,
+        plan.program,
+        tz,
+        settings,
+        alarm_volume_ml=refills.alarm_volume_for(settings, device),
     )
+    interval = max(7, shape.days_to_due - clinic.rng.randint(1, 4))
+    day = since + dt.timedelta(days=interval)
+    lot = 31000 + patient.id * 10
+    while day < clinic.today - dt.timedelta(days=2):
+        _refill(
+            session,
+            clinic,
+            patient.id,
+            _at(day, 11, tz, 10),
+            plan,
+            active.program.concentration_mcg_per_ml,
+            lot=f"L{lot}",
+        )
+        lot += 1
+        day += dt.timedelta(days=interval)
 
 
 def demo_step(session: Session, clinic: DemoClinic) -> None:

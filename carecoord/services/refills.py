@@ -409,7 +409,7 @@ def _base_point(session: Session, patient_id: int, implant_id: int) -> BasePoint
     ).first()
     if last is not None:
         return BasePoint(last.refill_at, last.new_volume_ml, last.id)
-    first = session.execute(
+    latest = session.execute(
         select(PumpProgram.programmed_at, PumpProgram.reservoir_ml)
         .where(
             PumpProgram.patient_id == patient_id,
@@ -420,12 +420,13 @@ def _base_point(session: Session, patient_id: int, implant_id: int) -> BasePoint
                 [ProgramStatus.PROGRAMMED.value, ProgramStatus.SUPERSEDED.value]
             ),
         )
-        .order_by(PumpProgram.programmed_at)
+        # No refill yet: the newest volume read at a programming is the last known fill.
+        .order_by(PumpProgram.programmed_at.desc())
         .limit(1)
     ).first()
-    if first is None:
+    if latest is None:
         return None
-    return BasePoint(first.programmed_at, first.reservoir_ml, None)
+    return BasePoint(latest.programmed_at, latest.reservoir_ml, None)
 
 
 def patient_alarm_volume(session: Session, patient_id: int) -> Decimal | None:
@@ -548,6 +549,11 @@ class RefillVisitView:
             f"Measured {format_ml(self.measured_residual_ml)}, expected "
             f"{format_ml(self.expected_residual_ml)}"
         )
+        if self.expected_residual_ml < 0:
+            text = (
+                f"Measured {format_ml(self.measured_residual_ml)}; by the programs in force the "
+                "pump would have run empty before this refill"
+            )
         if self.discrepancy_flagged:
             direction = "short" if self.discrepancy_ml < 0 else "over"
             text += f": DISCREPANCY {format_ml(abs(self.discrepancy_ml))} {direction}"
@@ -1174,6 +1180,8 @@ class DiscrepancyRow:
     def status(self) -> str:
         if self.difference_ml is None:
             return "Review pending"
+        if self.expected_ml is not None and self.expected_ml < 0:
+            return "By the programs the pump would have run empty: review pending"
         direction = "less" if self.difference_ml < 0 else "more"
         return (
             f"{format_ml(abs(self.difference_ml))} {direction} than expected "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -50,6 +51,15 @@ def shared_data(ctx: AppContext, *, fresh: bool = False) -> DashboardData:
 
 def forget_shared(ctx: AppContext) -> None:
     _cache.pop(id(ctx), None)
+
+
+def expected_text(expected_ml: Decimal | None) -> str:
+    """A volume below zero means the programs would have emptied the pump: say that."""
+    if expected_ml is None:
+        return "—"
+    if expected_ml < 0:
+        return "empty (0 mL)"
+    return format_ml(expected_ml)
 
 
 class RefillSection(QWidget):
@@ -222,7 +232,7 @@ class RefillDiscrepancies(RefillSection):
                         r.name,
                         r.mrn,
                         format_datetime(r.refill_at),
-                        format_ml(r.expected_ml) if r.expected_ml is not None else "—",
+                        expected_text(r.expected_ml),
                         format_ml(r.measured_ml),
                     ],
                     False,
