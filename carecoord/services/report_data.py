@@ -89,27 +89,37 @@ def refill_list_patient_ids(session: Session, day: dt.date) -> list[int]:
 
 def patient_goals(session: Session, patient_id: int) -> tuple[str, ...]:
     """The goals the team documented before screening (physiatrist's evaluation, "goals")."""
-    return ()
+    from carecoord.services import candidacy_reports
+
+    return candidacy_reports.patient_goals(session, patient_id)
 
 
 def evaluation_findings(session: Session, patient_id: int) -> tuple[DisciplineFinding, ...]:
     """The latest version of each discipline's evaluation (``DisciplineFinding.from_evaluation``)."""
-    return ()
+    from carecoord.services import candidacy_reports
+
+    return candidacy_reports.evaluation_findings(session, patient_id)
 
 
 def scale_comparisons(session: Session, patient_id: int) -> tuple[ScaleComparison, ...]:
-    return ()
+    from carecoord.services import candidacy_reports
+
+    return candidacy_reports.scale_comparisons(session, patient_id)
 
 
 def screening_summary(session: Session, patient_id: int) -> ScreeningSummary | None:
-    return None
+    from carecoord.services import candidacy_reports
+
+    return candidacy_reports.screening_summary(session, patient_id)
 
 
 def candidacy_summary(
     session: Session, patient_id: int, settings: ClinicSettings
 ) -> CandidacySummary | None:
     """``CandidacySummary.from_assessment(assess_candidacy(snapshot, settings))``."""
-    return None
+    from carecoord.services import candidacy_reports
+
+    return candidacy_reports.candidacy_summary(session, patient_id)
 
 
 @dataclass(frozen=True)
@@ -122,7 +132,10 @@ class StoredMeeting:
 
 
 def load_meeting(session: Session, held_on: dt.date) -> StoredMeeting | None:
-    return None
+    from carecoord.services import candidacy_reports
+
+    found = candidacy_reports.load_meeting(session, held_on)
+    return StoredMeeting(*found) if found is not None else None  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -124,7 +124,7 @@ def test_evaluation_summary_from_the_store_marks_what_is_not_recorded(db, team, 
     assert "ROSSI, Ana María" in text
     assert "Spinal cord injury" in text
     assert text.count("No evaluation recorded") == 5
-    assert "Candidacy not assessed yet" in text
+    assert "Evaluations missing" in text  # the candidacy rule read from the (empty) record
 
 
 def test_meeting_minutes_need_a_stored_meeting(db, team):
