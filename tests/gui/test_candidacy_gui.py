@@ -520,3 +520,22 @@ def test_tabs_out_of_sight_reload_when_shown(qtbot, gui_db, clinic, make_window)
     ws.show_tab("candidacy")
     assert not cand._stale
     assert cand.goals.table.rowCount() == 1
+
+
+def test_tab_goes_through_the_nursing_form_in_reading_order(qtbot, gui_db, clinic, make_ctx):
+    """Every field of the nursing evaluation is reached with Tab, top to bottom, then Save."""
+    p = _patient(gui_db, clinic.nurse, "TAB-1")
+    tab = _tab(qtbot, EvaluationsTab, make_ctx(clinic.nurse), p.id)
+    form = tab.show_discipline(Discipline.NURSE)
+    names = {id(form.field_widget(k)): k for k in form.widgets}
+    names[id(form.widgets["pain"].combo)] = "pain"
+    names[id(form.save_button)] = "save"
+    order: list[str] = []
+    w = form.field_widget("systolic_mmhg")
+    for _ in range(400):
+        name = names.get(id(w))
+        if name and name not in order:
+            order.append(name)
+        w = w.nextInFocusChain()
+    expected = [spec.key for spec in form.form.fields] + ["save"]
+    assert order[: len(expected)] == expected

@@ -101,6 +101,7 @@ class _RowsInput(ScaleInput):
         buttons.addWidget(self.remove_button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
+        self.setFocusProxy(self.table)
         self._fit()
 
     def _fit(self) -> None:
@@ -322,6 +323,8 @@ class PennInput(ScaleInput):
         row.addWidget(self.severity, 1)
         self.frequency.currentIndexChanged.connect(self._emit)
         self.severity.currentIndexChanged.connect(self._emit)
+        self.setFocusProxy(self.frequency)
+        QWidget.setTabOrder(self.frequency, self.severity)
 
     def value(self) -> dict[str, Any] | None:
         f, s = self.frequency.currentData(), self.severity.currentData()
@@ -346,6 +349,7 @@ class _ChoiceInput(ScaleInput):
         self.combo.currentIndexChanged.connect(self._emit)
         row.addWidget(self.combo)
         row.addStretch(1)
+        self.setFocusProxy(self.combo)
 
     def value(self) -> dict[str, Any] | None:
         data = self.combo.currentData()
@@ -380,6 +384,7 @@ class BarthelInput(ScaleInput):
         self.edit.textChanged.connect(self._emit)
         row.addWidget(self.edit)
         row.addWidget(QLabel("of 100"))
+        self.setFocusProxy(self.edit)
         row.addStretch(1)
 
     def value(self) -> dict[str, Any] | None:
