@@ -10,7 +10,12 @@ from carecoord import __version__
 from carecoord.commands.common import run_handler
 
 # One line per feature; each module has register(subparsers, common).
-COMMAND_MODULES = ("carecoord.commands.core", "carecoord.commands.refills")
+COMMAND_MODULES = (
+    "carecoord.commands.core",
+    "carecoord.commands.pump",
+    "carecoord.commands.reports",
+    "carecoord.commands.refills",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

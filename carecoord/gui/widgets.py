@@ -72,6 +72,17 @@ def scale_font(widget: QWidget, factor: float, bold: bool = True) -> None:
     widget.setFont(font)
 
 
+def fit_text(button: QWidget) -> None:
+    """Room for a button's text in bold (the style sheet makes default buttons bold), so the
+    words are never clipped."""
+    font = button.font()
+    font.setBold(True)
+    from PySide6.QtGui import QFontMetrics
+
+    width = QFontMetrics(font).horizontalAdvance(button.text().replace("&", "")) + 48
+    button.setMinimumWidth(max(button.minimumWidth(), width))
+
+
 def heading(text: str, level: int = 1) -> QLabel:
     label = QLabel(text)
     label.setObjectName("heading" if level == 1 else "subheading")

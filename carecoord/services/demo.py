@@ -159,7 +159,10 @@ class DemoClinic:
 
 DemoStep = Callable[[Session, DemoClinic], None]
 # One line per feature: a module with ``demo_step(session, clinic)``, run in this order.
-DEMO_STEP_MODULES: tuple[str, ...] = ("carecoord.services.demo_refills",)
+DEMO_STEP_MODULES: tuple[str, ...] = (
+    "carecoord.services.demo_pump",
+    "carecoord.services.demo_refills",
+)
 
 
 def demo_steps() -> list[DemoStep]:

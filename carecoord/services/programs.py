@@ -17,6 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -336,9 +337,9 @@ def _unfinished_row(session: Session, patient_id: int) -> PumpProgram | None:
 # Rules in context
 
 
-def default_phase(session: Session, patient_id: int) -> Phase:
+def default_phase(session: Session, patient_id: int, implant: ImplantView | None = None) -> Phase:
     """The phase of the last program on the current pump; after implant for its first one."""
-    implant = active_implant(session, patient_id)
+    implant = implant or active_implant(session, patient_id)
     if implant is None:
         return Phase.AFTER_IMPLANT
     last = session.scalars(
@@ -455,7 +456,7 @@ def _draft_context(session: Session, patient_id: int) -> DraftContext:
         active=active_program(session, patient_id),
         unfinished=_view(session, unfinished) if unfinished else None,
         recent_increases=tuple(_recent_increases(session, patient_id)),
-        default_phase=default_phase(session, patient_id),
+        default_phase=default_phase(session, patient_id, implant),
         alarm_volume_ml=alarm_volume_for(settings, implant.device if implant else None),
         settings=settings,
     )
@@ -579,7 +580,15 @@ def save_draft(
             created_at=now or dt.datetime.now(dt.UTC),
         )
         session.add(row)
-        session.flush()
+        try:
+            session.flush()
+        except IntegrityError as exc:  # another workstation numbered a program a moment ago
+            session.rollback()
+            raise ValidationFailed.single(
+                "program",
+                "Another program was started for this patient at the same moment: open the "
+                "patient again to see it.",
+            ) from exc
         audit.record(
             session,
             actor,

@@ -323,3 +323,57 @@ def test_decimal_values_round_trip_exactly(db, team):
         draft = programs.save_draft(s, team.nurse, patient.id, program)
     with db.session() as s:
         assert programs.get_program(s, team.nurse, draft.id).program == program
+
+
+def test_approval_refused_when_the_active_program_changed_since_drafting(db, team):
+    """A draft compared with an old program is not approved: its review would be wrong."""
+    with db.session() as s:
+        patient, _ = implanted_patient(s, team.nurse)
+        draft = programs.save_draft(s, team.nurse, patient.id, continuous("15"))
+        programs.withdraw(s, team.nurse, draft.id, draft.version, "Redo")
+        in_force(s, team, patient.id, continuous("15"), at=NOW - dt.timedelta(days=2))
+        stale = programs.save_draft(s, team.nurse, patient.id, continuous("16"))
+    with db.session() as s:  # simulate a program slipped in after drafting
+        from carecoord.store.models_pump import PumpProgram
+
+        row = s.get(PumpProgram, stale.id)
+        row.based_on_id = None
+        s.commit()
+    with db.session() as s, pytest.raises(ValidationFailed, match="active program changed"):
+        programs.approve(s, team.physiatrist, stale.id, stale.version + 1)
+
+
+def test_two_workstations_confirm_the_same_program_once(db, team):
+    """Both nurses saw version N; the second confirmation is a conflict, not a second row."""
+    with db.session() as s:
+        patient, _ = implanted_patient(s, team.nurse)
+        draft = programs.save_draft(s, team.nurse, patient.id, continuous("15"))
+        approved = programs.approve(s, team.physiatrist, draft.id, draft.version)
+    first, second = db.session(), db.session()
+    try:
+        programs.mark_programmed(
+            first,
+            team.nurse,
+            approved.id,
+            approved.version,
+            programmed_at=NOW,
+            reservoir_ml=D(20),
+            vendor_alarm_date=None,
+        )
+        with pytest.raises((ConflictError, ValidationFailed)):
+            programs.mark_programmed(
+                second,
+                team.physiatrist,
+                approved.id,
+                approved.version,
+                programmed_at=NOW,
+                reservoir_ml=D(20),
+                vendor_alarm_date=None,
+            )
+    finally:
+        first.close()
+        second.close()
+    with db.session() as s:
+        history = programs.programs_of(s, team.nurse, patient.id)
+        assert [p.status for p in history] == [ProgramStatus.PROGRAMMED]
+        assert history[0].programmed_by == "Nia King"

@@ -52,7 +52,7 @@ class PatientHistory(QWidget):
         self.refresh()
 
     def _on_bus(self, entity: str) -> None:
-        if entity in ("patient", "team", "external"):
+        if entity not in ("user", "settings"):  # any patient record may have changed
             self.refresh()
 
     def refresh(self) -> None:

@@ -22,15 +22,15 @@ GRID = QColor("#e3e9ed")
 TEXT = QColor("#1f2a33")
 
 
-def _nice_top(value: float) -> float:
-    """A round axis maximum at or above ``value`` (1, 2, 2.5, 5 x 10^n)."""
+def _axis(value: float, ticks: int = 4) -> tuple[float, float]:
+    """A round axis maximum at or above ``value`` and its tick step (1, 2, 2.5, 5 x 10^n)."""
     if value <= 0:
-        return 1.0
-    exponent = 10 ** int(f"{value:e}".split("e")[1])
-    for step in (1, 2, 2.5, 5, 10):
-        if step * exponent >= value:
-            return step * exponent
-    return 10 * exponent
+        return 1.0, 0.25
+    raw = value / ticks
+    exponent = 10 ** int(f"{raw:e}".split("e")[1])
+    step = next(s * exponent for s in (1, 2, 2.5, 5, 10) if s * exponent >= raw)
+    count = -(-value // step)
+    return step * count, step
 
 
 class HourlyDoseChart(QWidget):
@@ -40,6 +40,7 @@ class HourlyDoseChart(QWidget):
         super().__init__(parent)
         self.setObjectName("hourlyDoseChart")
         self.hours: list[Decimal] = []
+        self.labels: list[str] = []  # "02:00", "02:00 (again)"; default: 00 to 23
         self.compare: list[Decimal] = []
         self.note = ""
         self.setMinimumHeight(self.fontMetrics().height() * 9)
@@ -49,9 +50,14 @@ class HourlyDoseChart(QWidget):
         return QSize(self.fontMetrics().averageCharWidth() * 70, self.fontMetrics().height() * 12)
 
     def set_hours(
-        self, hours: list[Decimal], compare: list[Decimal] | None = None, note: str = ""
+        self,
+        hours: list[Decimal],
+        compare: list[Decimal] | None = None,
+        note: str = "",
+        labels: list[str] | None = None,
     ) -> None:
         self.hours = list(hours)
+        self.labels = list(labels) if labels else [f"{h:02d}:00" for h in range(len(hours))]
         self.compare = list(compare or [])
         self.note = note
         self.setAccessibleDescription(self.summary())
@@ -60,7 +66,10 @@ class HourlyDoseChart(QWidget):
     def summary(self) -> str:
         if not self.hours:
             return self.note or "No dose to show."
-        parts = [f"{h:02d}:00 {format_number(v, 2)} mcg" for h, v in enumerate(self.hours)]
+        parts = [
+            f"{label} {format_number(v, 2)} mcg"
+            for label, v in zip(self.labels, self.hours, strict=True)
+        ]
         return "Dose in each hour: " + "; ".join(parts)
 
     def paintEvent(self, _event: object) -> None:
@@ -77,15 +86,14 @@ class HourlyDoseChart(QWidget):
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.note or "No dose to show")
             return
         values = [float(v) for v in self.hours] + [float(v) for v in self.compare]
-        ymax = _nice_top(max(values))
+        ymax, ystep = _axis(max(values))
         # Grid lines and labels (mcg in the hour).
-        p.setPen(QPen(GRID, 1))
-        for i in range(5):
-            y = area.bottom() - area.height() * i / 4
+        for i in range(round(ymax / ystep) + 1):
+            y = area.bottom() - area.height() * i * ystep / ymax
             p.setPen(QPen(GRID, 1))
             p.drawLine(QPointF(area.left(), y), QPointF(area.right(), y))
             p.setPen(AXIS)
-            label = format_number(Decimal(str(ymax * i / 4)), 1)
+            label = format_number(Decimal(str(i * ystep)), 2)
             p.drawText(
                 QRectF(0, y - fm.height() / 2, left - 4, fm.height()),
                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
@@ -112,11 +120,11 @@ class HourlyDoseChart(QWidget):
             p.drawText(
                 QRectF(x, area.bottom() + 2, slot * step, fm.height()),
                 Qt.AlignmentFlag.AlignLeft,
-                f"{i:02d}",
+                self.labels[i][:2] if i < len(self.labels) else f"{i:02d}",
             )
-        caption = "mcg in each hour, by clock hour"
+        caption = "mcg in each clock hour"
         if self.compare:
-            caption += "   (dashed red line: active program)"
+            caption += "; dashed line: active program"
         if self.note:
             caption += f"   {self.note}"
         p.drawText(
@@ -176,7 +184,7 @@ class DoseHistoryChart(QWidget):
         first = self.periods[0][0]
         last = max(self.today, *(p[1] or self.today for p in self.periods))
         span = max(1, (last - first).days)
-        ymax = _nice_top(max(float(p[2]) for p in self.periods) * 1.1)
+        ymax, ystep = _axis(max(float(p[2]) for p in self.periods) * 1.1)
 
         def x_of(day: dt.date) -> float:
             return area.left() + area.width() * (day - first).days / span
@@ -184,15 +192,15 @@ class DoseHistoryChart(QWidget):
         def y_of(dose: float) -> float:
             return area.bottom() - area.height() * dose / ymax
 
-        for i in range(5):
-            y = area.bottom() - area.height() * i / 4
+        for i in range(round(ymax / ystep) + 1):
+            y = area.bottom() - area.height() * i * ystep / ymax
             p.setPen(QPen(GRID, 1))
             p.drawLine(QPointF(area.left(), y), QPointF(area.right(), y))
             p.setPen(AXIS)
             p.drawText(
                 QRectF(0, y - fm.height() / 2, left - 4, fm.height()),
                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                format_number(Decimal(str(ymax * i / 4)), 0),
+                format_number(Decimal(str(i * ystep)), 1),
             )
         # Month ticks.
         month = dt.date(first.year, first.month, 1)
@@ -207,9 +215,10 @@ class DoseHistoryChart(QWidget):
             x = x_of(m)
             p.setPen(QPen(GRID, 1))
             p.drawLine(QPointF(x, area.top()), QPointF(x, area.bottom()))
-            if i % every == 0:
+            label = m.strftime("%b %Y")
+            if i % every == 0 and x + 2 + fm.horizontalAdvance(label) <= self.width():
                 p.setPen(AXIS)
-                p.drawText(QPointF(x + 2, area.bottom() + fm.ascent() + 2), m.strftime("%b %Y"))
+                p.drawText(QPointF(x + 2, area.bottom() + fm.ascent() + 2), label)
         path = QPainterPath()
         for index, (start, end, dose, _label) in enumerate(self.periods):
             until = end or self.today
@@ -224,12 +233,18 @@ class DoseHistoryChart(QWidget):
         bold = QFont(self.font())
         bold.setBold(True)
         p.setFont(bold)
-        for start, _end, dose, label in self.periods:
+        label_end = -1.0  # right edge of the last label: crowded titration steps keep a dot only
+        for index, (start, _end, dose, label) in enumerate(self.periods):
             x, y = x_of(start), y_of(float(dose))
             p.setBrush(BAR)
             p.drawEllipse(QPointF(x, y), 3.5, 3.5)
-            p.setPen(TEXT)
-            p.drawText(QPointF(x + 4, y - 4), f"{label}: {format_number(dose, 0)}")
+            text = f"{label}: {format_number(dose, 0)}"
+            width = p.fontMetrics().horizontalAdvance(text)
+            last = index == len(self.periods) - 1
+            if x + 4 > label_end or last:
+                p.setPen(TEXT)
+                p.drawText(QPointF(min(x + 4, area.right() - width), y - 6), text)
+                label_end = x + 4 + width + 6
             p.setPen(QPen(BAR, 2.5))
         p.setFont(self.font())
         p.setPen(AXIS)
@@ -237,6 +252,7 @@ class DoseHistoryChart(QWidget):
         p.drawText(
             QRectF(left, area.bottom() + fm.height() + 4, area.width(), fm.height()),
             Qt.AlignmentFlag.AlignLeft,
-            "Dose per day (mcg) of each programmed program, over time",
+            "Dose per day (mcg) of each programmed program, over time (every program is "
+            "listed below)",
         )
         p.end()

@@ -1,0 +1,1 @@
+"""Printing: the patient's Reports tab and the batch printing page."""
