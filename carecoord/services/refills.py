@@ -1159,7 +1159,12 @@ class DueRow:
     due_reason: str
     next_appointment_at: dt.datetime | None
     past_alarm: bool
-    status: str
+    today: dt.date
+
+    @property
+    def status(self) -> str:
+        """In words, worked out when shown (most rows of a long list never are)."""
+        return due_words(self.due_date, self.alarm_date, self.today)
 
 
 @dataclass(frozen=True)
@@ -1254,7 +1259,7 @@ def _due_rows(
                 reason,
                 next_at,
                 past,
-                due_words(due, alarm, today),
+                today,
             )
         )
     return out
