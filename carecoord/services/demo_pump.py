@@ -189,16 +189,8 @@ def _history(session: Session, clinic: DemoClinic, patient: PatientView, implant
     return rate, concentration, flex, day
 
 
-def pump_history_patients(clinic: DemoClinic) -> list[PatientView]:
-    """Every third implanted patient gets months of program history (titration, maintenance
-    changes, unfinished programs); the refill demo step gives the others refill histories
-    shaped for the dashboard, and these a recent refill on top of their history."""
-    implanted = [p for p in clinic.patients if p.status is PatientStatus.IMPLANTED]
-    return implanted[1::3] if len(implanted) > 1 else implanted
-
-
 def demo_step(session: Session, clinic: DemoClinic) -> None:
-    implanted = pump_history_patients(clinic)
+    implanted = [p for p in clinic.patients if p.status is PatientStatus.IMPLANTED]
     unfinished = 0
     for index, patient in enumerate(implanted):
         implant = _implant(session, clinic, patient, index)

@@ -1,17 +1,18 @@
-"""Demo step: pumps, programs and refill histories, so the dashboard has every kind of row.
+"""Demo step: refill histories on the demo pumps, so the dashboard has every kind of row.
 
-Each implanted demo patient gets a pump (if no earlier step gave one), a program confirmed on
-it and three or four refills through the real services. The last fill is placed so that the
-dashboard shows, in a fixed rotation: overdue past the alarm date (withdrawal risk), overdue,
-due soon, on schedule; some refills carry a residual discrepancy not yet reviewed, one patient
-has a program change between refills, two pumps near the end of their battery life, and the
-overdue patients have recall calls logged (one with a visit booked).
+Runs after the pump demo step and uses its implants and program histories (a patient without
+them gets a pump and a program here). Each implanted patient's oldest known fill is carried
+over from the paper record, then refills are recorded through the real services, each on time
+for the programs then in force. The last fill is placed so that the dashboard shows, in a
+fixed rotation: overdue past the alarm date (withdrawal risk), overdue, due soon, on schedule;
+some refills carry a residual discrepancy not yet reviewed, and the overdue patients have
+recall calls logged (one with a visit booked).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
 from sqlalchemy.orm import Session
@@ -20,13 +21,15 @@ from carecoord.domain.devices import add_months
 from carecoord.domain.enums import Discipline, PatientStatus
 from carecoord.domain.program import Program, PumpMode, RateUnit, Step, continuous_program
 from carecoord.domain.program_safety import Phase
-from carecoord.domain.refill_status import ContactOutcome
+from carecoord.domain.refill_status import DRUG_NAME, ContactOutcome
 from carecoord.domain.refills import forecast_refill
-from carecoord.services import programs, pumps, recalls, refills
+from carecoord.services import audit, programs, pumps, recalls, refills
+from carecoord.services.context import SYSTEM
 from carecoord.services.demo import DemoClinic
 from carecoord.services.patients import PatientView
 from carecoord.services.programs import clinic_zone
 from carecoord.services.settings import load_settings
+from carecoord.store.models_refills import RefillVisit
 
 D = Decimal
 TENTH = D("0.1")
@@ -112,8 +115,7 @@ def _refill(
     clinic: DemoClinic,
     patient_id: int,
     at: dt.datetime,
-    plan: PumpPlan,
-    concentration: Decimal,
+    fill_ml: Decimal,
     *,
     short_ml: Decimal = Decimal(0),
     next_visit_at: dt.datetime | None = None,
@@ -121,11 +123,13 @@ def _refill(
     lot: str,
 ) -> refills.RefillVisitView:
     context = refills.refill_context(session, clinic.nurse, patient_id)
+    running = context.in_force_at(at) or context.programs[0]
+    concentration = running.program.concentration_mcg_per_ml
     probe = refills.RefillInput(
         refill_at=at,
         measured_residual_ml=D(0),
         volume_discarded_ml=D(0),
-        volume_added_ml=plan.fill_ml,
+        volume_added_ml=fill_ml,
         concentration_mcg_per_ml=concentration,
         lot=lot,
         lot_expiry=at.date() + dt.timedelta(days=400),
@@ -146,7 +150,7 @@ def _refill(
             refill_at=at,
             measured_residual_ml=measured,
             volume_discarded_ml=measured,
-            volume_added_ml=plan.fill_ml,
+            volume_added_ml=fill_ml,
             concentration_mcg_per_ml=concentration,
             lot=lot,
             lot_expiry=at.date() + dt.timedelta(days=400),
@@ -157,46 +161,60 @@ def _refill(
     )
 
 
-def _patient_history(
-    session: Session, clinic: DemoClinic, patient: PatientView, index: int, tz: dt.tzinfo
-) -> str:
-    state = STATES[index % len(STATES)]
-    plan = PLANS[index % len(PLANS)]
-    if state == "past_alarm" and plan.fill_ml > 20:
-        plan = PLANS[0]  # a 20 mL pump: the alarm follows the due date within days
-    settings = load_settings(session)
-    today = clinic.today
-    rng = clinic.rng
-    device = pumps.device_for(session, plan.device_key)
-    assert device is not None
-    alarm_ml = refills.alarm_volume_for(settings, device)
-    shape = forecast_refill(
-        today, plan.fill_ml, plan.program, tz, settings, alarm_volume_ml=alarm_ml
+def _import_fill(
+    session: Session, clinic: DemoClinic, patient_id: int, at: dt.datetime, fill_ml: Decimal
+) -> None:
+    """The last refill before the clinic used CareCoord: its fill is known, not its residual."""
+    context = refills.refill_context(session, clinic.nurse, patient_id)
+    running = context.in_force_at(at) or context.programs[0]
+    assert context.implant_id is not None
+    row = RefillVisit(
+        patient_id=patient_id,
+        implant_id=context.implant_id,
+        program_id=running.id,
+        refill_at=at,
+        measured_residual_ml=D(0),
+        volume_discarded_ml=D(0),
+        drug=DRUG_NAME,
+        concentration_mcg_per_ml=running.program.concentration_mcg_per_ml,
+        lot="PAPER RECORD",
+        lot_expiry=at.date() + dt.timedelta(days=300),
+        volume_added_ml=fill_ml,
+        new_volume_ml=fill_ml,
+        note="Carried over from the paper refill record.",
+        created_at=at,
     )
-    due, alarm = shape.days_to_due, shape.days_to_alarm
-    if state == "past_alarm":
-        last = (alarm if alarm is not None else due) + rng.randint(1, 3)
-    elif state.startswith("overdue"):
-        last = due + 2
-        if alarm is not None and last >= alarm:
-            last = due + 1
-    elif state.startswith("due_soon"):
-        last = due - rng.randint(2, min(12, settings.due_soon_days - 1))
-    else:
-        last = max(2, due - settings.due_soon_days - rng.randint(4, 12))
-    interval = max(7, due - 2)
-    last_day = today - dt.timedelta(days=last)
-    first_day = last_day - dt.timedelta(days=interval * REFILLS_BEFORE_LAST)
-    programmed_day = first_day - dt.timedelta(days=interval)
-    if state == "ok_battery":
-        implant_day = add_months(today, -(device.battery_life_max_months or 84) + 4)
-    elif state == "ok_battery_past":
-        implant_day = add_months(today, -(device.battery_life_max_months or 84) - 1)
-    else:
-        implant_day = programmed_day - dt.timedelta(days=rng.randint(20, 1500))
-    implant_day = min(implant_day, programmed_day)
-    if pumps.active_implant(session, patient.id) is None:
-        pumps.record_implant(
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        SYSTEM,
+        action="import",
+        entity="refill_visit",
+        entity_id=row.id,
+        patient_id=patient_id,
+        summary=f"Demo data: last paper-record refill ({fill_ml} mL) carried over",
+    )
+    session.commit()
+
+
+def _ensure_pump(
+    session: Session, clinic: DemoClinic, patient: PatientView, index: int, state: str
+) -> None:
+    """A pump and a program, unless an earlier demo step gave the patient both."""
+    today, rng = clinic.today, clinic.rng
+    plan = PLANS[index % len(PLANS)]
+    implant = pumps.active_implant(session, patient.id)
+    if implant is None:
+        device = pumps.device_for(session, plan.device_key)
+        assert device is not None
+        if state == "ok_battery":
+            implant_day = add_months(today, -(device.battery_life_max_months or 84) + 4)
+        elif state == "ok_battery_past":
+            implant_day = add_months(today, -(device.battery_life_max_months or 84) - 1)
+        else:
+            implant_day = today - dt.timedelta(days=rng.randint(400, 1500))
+        implant = pumps.record_implant(
             session,
             clinic.nurse,
             patient.id,
@@ -209,60 +227,103 @@ def _patient_history(
                 surgeon="Dr Hale",
             ),
         )
-    if programs.active_program(session, patient.id) is not None:
-        return "kept the earlier step's program"
-    _confirm(
-        session,
-        clinic,
-        patient.id,
-        plan.program,
-        _at(programmed_day, 11, tz),
-        plan.fill_ml,
-        "Dose carried over from the implanting centre",
-    )
-    concentration = plan.program.concentration_mcg_per_ml
+    if programs.active_program(session, patient.id) is None:
+        reservoir = implant.device.reservoir_ml if implant.device else plan.fill_ml
+        _confirm(
+            session,
+            clinic,
+            patient.id,
+            plan.program,
+            _at(implant.implant_date + dt.timedelta(days=1), 11, clinic_zone()),
+            reservoir,
+            "Dose carried over from the implanting centre",
+        )
+
+
+def _patient_history(
+    session: Session, clinic: DemoClinic, patient: PatientView, index: int, tz: dt.tzinfo
+) -> str:
+    state = STATES[index % len(STATES)]
+    settings = load_settings(session)
+    today, rng = clinic.today, clinic.rng
+    _ensure_pump(session, clinic, patient, index, state)
+    implant = pumps.active_implant(session, patient.id)
+    active = programs.active_program(session, patient.id)
+    assert implant is not None and active is not None
+    if implant.device is None:
+        return "pump model not in the catalog"
+    fill_ml = implant.device.reservoir_ml
+    alarm_ml = refills.alarm_volume_for(settings, implant.device)
+    shape = forecast_refill(today, fill_ml, active.program, tz, settings, alarm_volume_ml=alarm_ml)
+    due, alarm = shape.days_to_due, shape.days_to_alarm
+    context = refills.refill_context(session, clinic.nurse, patient.id)
+    periods = list(context.periods)
+    first_program_day = context.programs[0].programmed_at.astimezone(tz).date()
+
+    def after_fill(day: dt.date):  # the real dates of a fill, every program change followed
+        return forecast_refill(day, fill_ml, periods, tz, settings, alarm_volume_ml=alarm_ml)
+
+    def fits(last: int) -> int:
+        """0 when a last fill ``last`` days ago gives the state; else which way to move."""
+        fc = after_fill(today - dt.timedelta(days=last))
+        if state == "past_alarm":
+            return 0 if fc.alarm_date and fc.alarm_date < today else 1
+        if state.startswith("overdue"):
+            if fc.due_date >= today - dt.timedelta(days=1):
+                return 1
+            return 0 if fc.alarm_date is None or fc.alarm_date > today else -1
+        if state.startswith("due_soon"):
+            if fc.due_date < today + dt.timedelta(days=2):
+                return -1
+            return 0 if fc.due_date <= today + dt.timedelta(days=12) else 1
+        return 0 if fc.due_date > today + dt.timedelta(days=settings.due_soon_days + 3) else -1
+
+    if state == "past_alarm":
+        last = (alarm if alarm is not None else due) + rng.randint(1, 3)
+    elif state.startswith("overdue"):
+        last = due + 2
+    elif state.startswith("due_soon"):
+        last = due - rng.randint(2, min(12, settings.due_soon_days - 1))
+    else:
+        last = max(2, due - settings.due_soon_days - rng.randint(4, 12))
+    for _ in range(40):  # programs changed since: nudge the day until the state holds
+        move = fits(last)
+        if move == 0 or last + move < 1:
+            break
+        last += move
+    last_day = today - dt.timedelta(days=last)
+    if last_day <= first_program_day:
+        return f"{state}: pump too new for a refill"
+    # Earlier refills on time: each one's fill lasts until the next visit.
+    days = [last_day]
+    for _ in range(REFILLS_BEFORE_LAST + 1):
+        previous = days[0] - dt.timedelta(days=max(7, due - 2))
+        while previous < days[0] - dt.timedelta(days=7) and after_fill(previous).due_date < days[
+            0
+        ] - dt.timedelta(days=2):
+            previous += dt.timedelta(days=2)
+        if previous <= first_program_day + dt.timedelta(days=1):
+            break
+        days.insert(0, previous)
+    days.pop()  # the last fill is recorded below with its own details
     lot_base = 24000 + patient.id * 10
-    for k in range(REFILLS_BEFORE_LAST):
-        day = first_day + dt.timedelta(days=interval * k)
+    if days:
+        # The oldest known fill comes from the paper record; the rest were entered here.
+        _import_fill(session, clinic, patient.id, _at(days[0], 9, tz), fill_ml)
+    for k, day in enumerate(days[1:]):
         _refill(
             session,
             clinic,
             patient.id,
             _at(day, 9 + k, tz, 15),
-            plan,
-            concentration,
+            fill_ml,
             lot=f"L{lot_base + k}",
             short_ml=D("0.2") * (k % 2),
         )
-        if state == "ok_program_change" and k == 1:
-            # A dose change between two refills: the next expected residual counts both.
-            change_day = day + dt.timedelta(days=interval // 2)
-            context = refills.refill_context(session, clinic.nurse, patient.id)
-            left = context.check(
-                refills.RefillInput(
-                    _at(change_day, 14, tz),
-                    D(0),
-                    D(0),
-                    D(0),
-                    concentration,
-                    "-",
-                    dt.date.max,
-                )
-            ).expected_ml
-            steps = tuple(replace(s, rate=s.rate * D("1.1")) for s in plan.program.steps)
-            _confirm(
-                session,
-                clinic,
-                patient.id,
-                Program(concentration, plan.program.mode, steps),
-                _at(change_day, 14, tz),
-                (left or D(0)).quantize(TENTH, rounding=ROUND_FLOOR),
-                "Spasms at night: dose up 10 %",
-            )
     short = D(0)
     if "discrepancy" in state:
         threshold = settings.discrepancy_threshold_20ml
-        if device.reservoir_ml > 20:
+        if implant.device.reservoir_ml > 20:
             threshold = settings.discrepancy_threshold_40ml
         short = threshold + D("0.6")
     booked = None
@@ -274,8 +335,7 @@ def _patient_history(
         clinic,
         patient.id,
         _at(last_day, 10, tz, 40),
-        plan,
-        concentration,
+        fill_ml,
         lot=f"L{lot_base + REFILLS_BEFORE_LAST}",
         short_ml=short,
         next_visit_at=booked,
@@ -307,56 +367,12 @@ def _patient_history(
     return f"{state}: last fill {last} days ago, visit {visit.id}"
 
 
-def _refill_after_program_history(
-    session: Session, clinic: DemoClinic, patient: PatientView, tz: dt.tzinfo
-) -> None:
-    """A patient whose program history an earlier step wrote: refills since the last
-    programming at the interval its program needs, so the dates on the dashboard follow from
-    real visits and the pump never runs empty."""
-    active = programs.active_program(session, patient.id)
-    implant = pumps.active_implant(session, patient.id)
-    if active is None or implant is None or implant.device is None or active.programmed_at is None:
-        return
-    device = implant.device
-    plan = PumpPlan(device.key, device.reservoir_ml, active.program)
-    settings = load_settings(session)
-    since = active.programmed_at.astimezone(tz).date()
-    shape = forecast_refill(
-        since,
-        plan.fill_ml,
-        plan.program,
-        tz,
-        settings,
-        alarm_volume_ml=refills.alarm_volume_for(settings, device),
-    )
-    interval = max(7, shape.days_to_due - clinic.rng.randint(1, 4))
-    day = since + dt.timedelta(days=interval)
-    lot = 31000 + patient.id * 10
-    while day < clinic.today - dt.timedelta(days=2):
-        _refill(
-            session,
-            clinic,
-            patient.id,
-            _at(day, 11, tz, 10),
-            plan,
-            active.program.concentration_mcg_per_ml,
-            lot=f"L{lot}",
-        )
-        lot += 1
-        day += dt.timedelta(days=interval)
-
-
 def demo_step(session: Session, clinic: DemoClinic) -> None:
     """Pumps, programs, refills, recalls and appointments for the implanted demo patients."""
     tz = clinic_zone()
     implanted = clinic.with_status(PatientStatus.IMPLANTED)
-    shaped = 0
-    for patient in implanted:
-        if programs.active_program(session, patient.id) is not None:
-            _refill_after_program_history(session, clinic, patient, tz)
-        else:
-            _patient_history(session, clinic, patient, shaped, tz)
-            shaped += 1
+    for index, patient in enumerate(implanted):
+        _patient_history(session, clinic, patient, index, tz)
     if implanted:
         clinic.notes.append(
             f"Refills: {len(implanted)} pumps with refill histories; the dashboard lists "

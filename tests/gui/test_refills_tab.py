@@ -142,3 +142,12 @@ def test_recall_page_logs_a_booked_call_and_exports_the_calendar(
     page.list.setCurrentItem(page.list.topLevelItem(0))
     page.open_patient()
     assert window.workspaces()[0].patient_id == patient_id
+
+
+def test_change_program_opens_the_pump_program_tab(qtbot, gui_db, clinic, make_window):
+    patient_id = pump_patient(gui_db, clinic, days=10)
+    window = make_window(clinic.nurse)
+    workspace = window.open_patient(patient_id)
+    tab = workspace.show_tab("refills")
+    qtbot.mouseClick(tab.change_program_button, Qt.MouseButton.LeftButton)
+    assert workspace.tabs.currentWidget() is workspace.tab("pump_program")

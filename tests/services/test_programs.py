@@ -348,7 +348,9 @@ def test_two_workstations_confirm_the_same_program_once(db, team):
     with db.session() as s:
         patient, _ = implanted_patient(s, team.nurse)
         draft = programs.save_draft(s, team.nurse, patient.id, continuous("15"))
-        approved = programs.approve(s, team.physiatrist, draft.id, draft.version)
+        approved = programs.approve(
+            s, team.physiatrist, draft.id, draft.version, now=NOW - dt.timedelta(minutes=30)
+        )
     first, second = db.session(), db.session()
     try:
         programs.mark_programmed(
