@@ -420,8 +420,7 @@ def _base_point(session: Session, patient_id: int, implant_id: int) -> BasePoint
                 [ProgramStatus.PROGRAMMED.value, ProgramStatus.SUPERSEDED.value]
             ),
         )
-        # No refill yet: the newest volume read at a programming is the last known fill.
-        .order_by(PumpProgram.programmed_at.desc())
+        .order_by(PumpProgram.programmed_at)
         .limit(1)
     ).first()
     if latest is None:

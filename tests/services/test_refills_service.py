@@ -296,23 +296,6 @@ def test_a_settings_change_is_recomputed_in_slices_soonest_due_first(db, team):
             assert forecast.due_date == day0 + dt.timedelta(days=22)  # alarm day 25 - 3
 
 
-def test_before_any_refill_the_newest_programming_volume_is_the_starting_point(db, team):
-    """Two programmings with the volume read each time and no refill yet: the expected
-    residual counts from the newer one (the last known fill), not from the implant."""
-    day0 = TODAY - dt.timedelta(days=60)
-    with db.session() as s:
-        patient, _ = implanted_patient(s, team.nurse, implant_date=day0 - dt.timedelta(days=5))
-        programmed(s, team, patient.id, continuous("15"), at=local(day0))  # 0.72 mL/day
-        later = day0 + dt.timedelta(days=40)
-        programmed(
-            s, team, patient.id, continuous("15.5"), at=local(later), reason="Evening spasms"
-        )
-        context = refills.refill_context(s, team.nurse, patient.id)
-        expected = context.check(refill(local(later + dt.timedelta(days=10)))).expected_ml
-    # 20 mL read at the second programming, then 10 days at 15.5 mcg/h (0.744 mL/day).
-    assert expected == D(20) - D("7.44")
-
-
 def test_a_pump_that_should_have_run_empty_is_said_in_words():
     """Expected below zero is not shown as a negative volume 'more than expected'."""
     from carecoord.domain.refills import check_residual
