@@ -85,6 +85,36 @@ def test_bundle_upgrades_a_database_and_builds_the_demo(bundle: Path, tmp_path: 
     assert result.returncode == 0 and "intact" in result.stdout
 
 
+def test_bundle_prints_a_care_plan_in_both_languages(bundle: Path, tmp_path: Path):
+    """Fonts, translations and date words travel with the bundle: the handout renders."""
+    env = clean_env(tmp_path, CARECOORD_PASSWORD="demo-password")
+    demo_db = tmp_path / "data" / "CareCoord" / "demo.db"
+    assert run(bundle, env, "demo", "--patients", "12").returncode == 0
+    for language, words in (("en", "care plan"), ("es", "plan de cuidados")):
+        out = tmp_path / f"care-plan-{language}.pdf"
+        result = run(
+            bundle,
+            env,
+            "report",
+            "care-plan",
+            "--database-url",
+            f"sqlite:///{demo_db}",
+            "--as",
+            "rn.chen",
+            "--mrn",
+            "CC-10000",
+            "--language",
+            language,
+            "--out",
+            str(out),
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        from pypdf import PdfReader
+
+        text = " ".join(page.extract_text() for page in PdfReader(out).pages)
+        assert words in text
+
+
 def test_bundle_first_start_shows_the_main_window_and_quits_cleanly(bundle: Path, tmp_path: Path):
     """Fresh data directory, no Python: the store is created, the first administrator asked for,
     the main window comes up and the process exits 0."""
