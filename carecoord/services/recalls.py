@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from icalendar import Calendar, Event
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
@@ -434,6 +433,8 @@ def export_calendar(
             )
         ).all()
     }
+    from icalendar import Calendar, Event  # only needed for an export, not at start-up
+
     calendar = Calendar()
     calendar.add("prodid", "-//CareCoord//Refill appointments//EN")
     calendar.add("version", "2.0")

@@ -1418,6 +1418,12 @@ def current_forecast(
     )
 
 
+def refill_list_for_printing(session: Session, actor: Actor, day: dt.date) -> list[int]:
+    """The day's refill list for the batch of care plans (needs the right to print reports)."""
+    require(actor, Permission.PRINT_REPORTS)
+    return refill_list_ids(session, day, clinic_zone())
+
+
 def refill_list_ids(session: Session, day: dt.date, tz: dt.tzinfo) -> list[int]:
     """Patients with a refill visit booked on ``day`` or a refill due that day, by id."""
     refresh_stale_forecasts(session)

@@ -53,3 +53,29 @@ def test_self_check_honours_database_url(tmp_path: Path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert target.exists()
     assert not (tmp_path / "data" / "CareCoord" / "carecoord.db").exists()
+
+
+def test_the_report_layer_loads_only_when_a_report_is_built(tmp_path: Path):
+    """Start-up stays light: building the main window does not import reportlab, pdfium or
+    icalendar (they cost about 400 ms); the Reports tab and the batch load them on first use."""
+    code = """
+import sys
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from carecoord.gui import registry
+registry.load_views()
+from carecoord.gui.main_window import MainWindow
+heavy = sorted(m for m in ("reportlab", "pypdfium2", "icalendar") if m in sys.modules)
+print("HEAVY", ",".join(heavy))
+"""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_DATA_HOME=str(tmp_path))
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert result.returncode == 0, result.stderr
+    assert "HEAVY \n" in result.stdout or result.stdout.strip() == "HEAVY"

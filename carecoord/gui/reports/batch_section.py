@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
@@ -29,9 +30,11 @@ from carecoord.domain.units import format_long_date
 from carecoord.gui.context import AppContext, gate
 from carecoord.gui.registry import DashboardSectionSpec, register_dashboard_section
 from carecoord.gui.tasks import TaskHandle, TaskToken, run_task
-from carecoord.reports.batch import BatchResult, write_care_plans
-from carecoord.services import patients, report_data
+from carecoord.services import patients, refills
 from carecoord.services.errors import ServiceError
+
+if TYPE_CHECKING:
+    from carecoord.reports.batch import BatchResult
 
 REFILL_LIST = "refill_list"
 MY_PATIENTS = "my_patients"
@@ -115,7 +118,9 @@ class BatchPrintingPage(QWidget):
         self.day.setEnabled(by_day)
         try:
             if by_day:
-                self.patient_ids = self.ctx.call(report_data.refill_list, self.selected_day())
+                self.patient_ids = self.ctx.call(
+                    refills.refill_list_for_printing, self.selected_day()
+                )
             else:
                 self.patient_ids = [row.id for row in self.ctx.call(patients.my_patients)]
         except ServiceError as exc:
@@ -167,6 +172,10 @@ class BatchPrintingPage(QWidget):
         return self.handle
 
     def _work(self, patient_ids: list[int], folder: Path, task: TaskToken) -> BatchResult:
+        # The report layer loads on the first batch, not with the dashboard.
+        from carecoord.reports.batch import write_care_plans
+        from carecoord.services import report_data
+
         def gather(patient_id: object) -> object:
             return self.ctx.call(report_data.gather_care_plan, int(patient_id))  # type: ignore[arg-type]
 

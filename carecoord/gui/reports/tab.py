@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QImage, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
@@ -23,14 +24,60 @@ from PySide6.QtWidgets import (
 from carecoord.domain.permissions import Permission
 from carecoord.gui.context import AppContext, gate
 from carecoord.gui.registry import PatientTabSpec, register_patient_tab
-from carecoord.gui.reports.preview import PdfPreview, page_images, print_pdf
 from carecoord.gui.tasks import run_task
-from carecoord.reports.batch import care_plan_file_name, write_pdf
-from carecoord.reports.care_plan import RenderedReport, render_care_plan
-from carecoord.reports.evaluation_summary import render_evaluation_summary
 from carecoord.reports.translations import available_languages
-from carecoord.services import report_data
 from carecoord.services.errors import ServiceError
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from carecoord.reports.care_plan import CarePlanInput, RenderedReport
+    from carecoord.reports.evaluation_summary import EvaluationSummaryInput
+
+
+# The report layer (reportlab, pdfium) loads when a report is first built, not when the main
+# window starts; the tab calls these thin functions (tests may replace them).
+def _report_data() -> ModuleType:
+    from carecoord.services import report_data
+
+    return report_data
+
+
+def page_images(pdf: bytes, scale: float = 1.25) -> list[QImage]:
+    from carecoord.gui.reports import preview
+
+    return preview.page_images(pdf, scale=scale)
+
+
+def print_pdf(printer: QPrinter, pdf: bytes) -> int:
+    from carecoord.gui.reports import preview
+
+    return preview.print_pdf(printer, pdf)
+
+
+def render_care_plan(data: CarePlanInput) -> RenderedReport:
+    from carecoord.reports import care_plan
+
+    return care_plan.render_care_plan(data)
+
+
+def render_evaluation_summary(data: EvaluationSummaryInput) -> RenderedReport:
+    from carecoord.reports import evaluation_summary
+
+    return evaluation_summary.render_evaluation_summary(data)
+
+
+def care_plan_file_name(data: CarePlanInput) -> str:
+    from carecoord.reports import batch
+
+    return batch.care_plan_file_name(data)
+
+
+def write_pdf(path: Path, pdf: bytes) -> None:
+    from carecoord.reports import batch
+
+    batch.write_pdf(path, pdf)
+
 
 log = logging.getLogger(__name__)
 CARE_PLAN = "care_plan"
@@ -85,6 +132,8 @@ class ReportsTab(QWidget):
         self.status.setObjectName("reportStatus")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
+        from carecoord.gui.reports.preview import PdfPreview
+
         self.preview = PdfPreview()
         layout.addWidget(self.preview, 1)
 
@@ -148,11 +197,13 @@ class ReportsTab(QWidget):
         """Runs off the GUI thread: gather, lay out, render the pages."""
         assert self.patient_id is not None
         if kind == CARE_PLAN:
-            data = self.ctx.call(report_data.gather_care_plan, self.patient_id, language=language)
+            data = self.ctx.call(
+                _report_data().gather_care_plan, self.patient_id, language=language
+            )
             report = render_care_plan(data)
             name = care_plan_file_name(data)
         else:
-            summary = self.ctx.call(report_data.gather_evaluation_summary, self.patient_id)
+            summary = self.ctx.call(_report_data().gather_evaluation_summary, self.patient_id)
             report = render_evaluation_summary(summary)
             name = f"evaluation-summary_{summary.patient.mrn}_{summary.generated_at.date()}.pdf"
         return Preview(report, page_images(report.pdf, scale=1.25), name)
