@@ -35,8 +35,9 @@ from carecoord.domain.units import QuantityError, format_number, parse_decimal
 from carecoord.services import audit
 from carecoord.services.context import Actor, require
 from carecoord.services.errors import ConflictError, FieldConflict, NotFound
+from carecoord.services.pathway import patient_or_404
 from carecoord.services.settings import load_settings
-from carecoord.store.models import Patient, SettingRow
+from carecoord.store.models import SettingRow
 from carecoord.store.models_pump import Implant
 
 ENV_RESOURCES = "CARECOORD_RESOURCES"
@@ -383,14 +384,8 @@ def _view(session: Session, row: Implant) -> ImplantView:
     )
 
 
-def _patient(session: Session, patient_id: int) -> Patient:
-    patient = session.get(Patient, patient_id)
-    if patient is None:
-        raise NotFound("This patient no longer exists.")
-    return patient
-
-
-def _active_row(session: Session, patient_id: int) -> Implant | None:
+def active_implant_row(session: Session, patient_id: int) -> Implant | None:
+    """The implant in place (not explanted), newest first; None without a pump."""
     return session.scalars(
         select(Implant)
         .where(Implant.patient_id == patient_id, Implant.explant_date.is_(None))
@@ -404,10 +399,10 @@ def record_implant(
 ) -> ImplantView:
     """Record a newly implanted pump; a pump still in place must be explanted first."""
     require(actor, Permission.EDIT_DEVICE)
-    patient = _patient(session, patient_id)
+    patient = patient_or_404(session, patient_id)
     data = _normalised(data)
     raise_if_errors(validate_implant(data, load_catalog(session), dt.date.today()))
-    current = _active_row(session, patient_id)
+    current = active_implant_row(session, patient_id)
     if current is not None and data.explant_date is None:
         raise ValidationFailed.single(
             "device_key",
@@ -496,7 +491,7 @@ def update_implant(
 
 def active_implant(session: Session, patient_id: int) -> ImplantView | None:
     """The pump in place now (no explant date), or None."""
-    row = _active_row(session, patient_id)
+    row = active_implant_row(session, patient_id)
     return None if row is None else _view(session, row)
 
 

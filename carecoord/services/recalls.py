@@ -27,6 +27,7 @@ from carecoord.domain.units import format_date, format_datetime
 from carecoord.services import audit
 from carecoord.services.context import Actor, require
 from carecoord.services.errors import ConflictError, NotFound
+from carecoord.services.pathway import patient_or_404
 from carecoord.services.programs import clinic_zone
 from carecoord.services.refills import (
     CLOCK_TOLERANCE,
@@ -180,13 +181,6 @@ def recall_list(
     return result[:limit]
 
 
-def _patient(session: Session, patient_id: int) -> Patient:
-    patient = session.get(Patient, patient_id)
-    if patient is None:
-        raise NotFound("This patient no longer exists.")
-    return patient
-
-
 def _check_starts_at(starts_at: dt.datetime, now: dt.datetime) -> None:
     if starts_at.tzinfo is None:
         raise ValueError("starts_at must be timezone-aware")
@@ -210,7 +204,7 @@ def book_appointment(
 ) -> int:
     """Book a refill visit; returns the appointment id."""
     require(actor, Permission.LOG_RECALL)
-    patient = _patient(session, patient_id)
+    patient = patient_or_404(session, patient_id)
     now = _now()
     _check_starts_at(starts_at, now)
     if not 5 <= duration_minutes <= 480:
@@ -298,7 +292,7 @@ def log_contact_attempt(
     """Log a call to a patient about a refill; opens the recall if none is open. A "booked"
     outcome needs the appointment time and books it. Returns the recall id."""
     require(actor, Permission.LOG_RECALL)
-    patient = _patient(session, patient_id)
+    patient = patient_or_404(session, patient_id)
     now = _now()
     at = at or now
     if at > now + CLOCK_TOLERANCE:

@@ -62,11 +62,12 @@ from carecoord.domain.units import format_date, format_ml
 from carecoord.services import audit
 from carecoord.services.context import Actor, require
 from carecoord.services.errors import ConflictError, NotFound
+from carecoord.services.pathway import patient_or_404
 from carecoord.services.programs import clinic_zone, programs_in_force
-from carecoord.services.pumps import load_catalog
+from carecoord.services.pumps import active_implant_row, load_catalog
 from carecoord.services.settings import load_settings
 from carecoord.store.models import Patient, User
-from carecoord.store.models_pump import Implant, PumpProgram
+from carecoord.store.models_pump import PumpProgram
 from carecoord.store.models_refills import (
     PatientAlarmVolume,
     RecallEntry,
@@ -353,22 +354,6 @@ def _forecast(
         return None
 
 
-def _patient(session: Session, patient_id: int) -> Patient:
-    patient = session.get(Patient, patient_id)
-    if patient is None:
-        raise NotFound("This patient no longer exists.")
-    return patient
-
-
-def _active_implant_row(session: Session, patient_id: int) -> Implant | None:
-    return session.scalars(
-        select(Implant)
-        .where(Implant.patient_id == patient_id, Implant.explant_date.is_(None))
-        .order_by(Implant.implant_date.desc(), Implant.id.desc())
-        .limit(1)
-    ).first()
-
-
 def _program_choices(session: Session, patient_id: int, implant_id: int) -> list[ProgramChoice]:
     rows = session.execute(
         select(
@@ -442,12 +427,12 @@ def _context(
     tz: dt.tzinfo | None = None,
     now: dt.datetime | None = None,
 ) -> RefillContext:
-    patient = _patient(session, patient_id)
+    patient = patient_or_404(session, patient_id)
     settings = settings or load_settings(session)
     catalog = catalog if catalog is not None else load_catalog(session)
     tz = tz or clinic_zone()
     now = now or _now()
-    implant = _active_implant_row(session, patient_id)
+    implant = active_implant_row(session, patient_id)
     device = None
     base = None
     programs: list[ProgramChoice] = []
@@ -1053,7 +1038,7 @@ def patient_forecast(
 ) -> PatientForecast:
     """The patient's alarm date, refill due date with its reason, and battery window."""
     require(actor, Permission.VIEW_PATIENTS)
-    _patient(session, patient_id)
+    patient_or_404(session, patient_id)
     row = session.get(RefillForecast, patient_id)
     if row is None or row.stale:
         now = _now()
@@ -1091,7 +1076,7 @@ def set_patient_alarm_volume(
 ) -> Decimal | None:
     """Set (or with None, remove) the patient's own alarm volume [21]; a reason is required."""
     require(actor, Permission.EDIT_DEVICE)
-    patient = _patient(session, patient_id)
+    patient = patient_or_404(session, patient_id)
     reason = clean_text(reason)
     row = session.get(PatientAlarmVolume, patient_id)
     if row is not None and expected_version is not None and row.version != expected_version:
@@ -1104,7 +1089,7 @@ def set_patient_alarm_volume(
         )
     before = {"alarm_volume_ml": row.alarm_volume_ml if row else None}
     if volume_ml is not None:
-        implant = _active_implant_row(session, patient_id)
+        implant = active_implant_row(session, patient_id)
         device = find_device(load_catalog(session), implant.device_key) if implant else None
         if volume_ml <= 0:
             raise ValidationFailed.single("alarm_volume_ml", "The alarm volume must be above 0.")
