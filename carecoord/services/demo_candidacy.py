@@ -272,7 +272,9 @@ def demo_step(session: Session, clinic: DemoClinic) -> None:
 
     decided = clinic.with_status(PatientStatus.CANDIDATE)[:PER_GROUP]
     declined = clinic.with_status(PatientStatus.DECLINED)[:PER_GROUP]
-    implanted = clinic.with_status(PatientStatus.IMPLANTED)[: max(1, PER_GROUP // 2)]
+    # Implanted demo patients got their pumps months or years ago (pump demo step): their work-up
+    # predates this record, so no recent meeting approves them.
+    implanted: list[PatientView] = []
     evaluating = clinic.with_status(PatientStatus.EVALUATING)[: PER_GROUP * 2]
     referred = clinic.with_status(PatientStatus.REFERRED)[:PER_GROUP]
 
