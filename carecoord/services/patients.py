@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -17,15 +17,16 @@ from carecoord.domain.errors import Problem, ValidationFailed, raise_if_errors
 from carecoord.domain.patients import (
     PatientInput,
     clean_text,
-    query_terms,
     search_tokens,
     validate_patient,
 )
 from carecoord.domain.permissions import Permission
-from carecoord.services import audit
+from carecoord.services import audit, patient_list
 from carecoord.services.context import Actor, require
 from carecoord.services.errors import ConflictError, FieldConflict, NotFound
+from carecoord.services.patient_list import PatientRow, SearchPage
 from carecoord.store.models import Patient, PatientSearchToken, TeamAssignment, User
+from carecoord.store.reader import SessionReader
 
 FIELD_LABELS = {
     "mrn": "Record number",
@@ -93,35 +94,6 @@ class PatientView:
     def as_input(self) -> PatientInput:
         values = {k: getattr(self, k) for k in EDITABLE}
         return PatientInput(**values)
-
-
-@dataclass(frozen=True)
-class PatientRow:
-    """One line of the patients list (only what the list shows)."""
-
-    id: int
-    mrn: str
-    family_name: str
-    given_names: str
-    date_of_birth: dt.date
-    status: PatientStatus
-    origin: Origin | None
-    diagnosis: str
-
-
-@dataclass(frozen=True)
-class SearchPage:
-    rows: list[PatientRow]
-    total: int
-
-
-SORT_COLUMNS = {
-    "name": (Patient.family_name, Patient.given_names, Patient.id),
-    "mrn": (Patient.mrn,),
-    "dob": (Patient.date_of_birth, Patient.id),
-    "status": (Patient.status, Patient.family_name, Patient.id),
-    "diagnosis": (Patient.diagnosis, Patient.id),
-}
 
 
 def _record_values(p: Patient) -> dict[str, Any]:
@@ -361,19 +333,6 @@ def find_by_mrn(session: Session, actor: Actor, mrn: str) -> PatientView:
     return _view(session, patient)
 
 
-def _filtered(query: Select[Any], text: str, statuses: set[PatientStatus] | None) -> Select[Any]:
-    """Every typed word must begin a word of the name or record number (indexed range scan)."""
-    for term in query_terms(text):
-        after = term[:-1] + chr(ord(term[-1]) + 1)
-        words = select(PatientSearchToken.patient_id).where(
-            PatientSearchToken.token >= term, PatientSearchToken.token < after
-        )
-        query = query.where(Patient.id.in_(words))
-    if statuses:
-        query = query.where(Patient.status.in_([s.value for s in statuses]))
-    return query
-
-
 def search_patients(
     session: Session,
     actor: Actor,
@@ -386,41 +345,18 @@ def search_patients(
     limit: int = 200,
     with_total: bool = True,
 ) -> SearchPage:
-    """One page of the patients list: every word typed must match the name or record number."""
-    require(actor, Permission.VIEW_PATIENTS)
-    columns = SORT_COLUMNS.get(sort, SORT_COLUMNS["name"])
-    order = [c.desc() for c in columns] if descending else list(columns)
-    query = _filtered(
-        select(
-            Patient.id,
-            Patient.mrn,
-            Patient.family_name,
-            Patient.given_names,
-            Patient.date_of_birth,
-            Patient.status,
-            Patient.origin,
-            Patient.diagnosis,
-        ),
+    """One page of the patients list (the plain-SQL query of ``patient_list``, in this session)."""
+    return patient_list.search_patients(
+        SessionReader(session),
+        actor,
         text,
-        statuses,
+        statuses=statuses,
+        sort=sort,
+        descending=descending,
+        offset=offset,
+        limit=limit,
+        with_total=with_total,
     )
-    rows = [
-        PatientRow(
-            r.id,
-            r.mrn,
-            r.family_name,
-            r.given_names,
-            r.date_of_birth,
-            PatientStatus(r.status),
-            Origin(r.origin) if r.origin else None,
-            r.diagnosis,
-        )
-        for r in session.execute(query.order_by(*order).offset(offset).limit(limit))
-    ]
-    total = len(rows) + offset
-    if with_total and (len(rows) == limit or offset):
-        total = session.scalar(_filtered(select(func.count(Patient.id)), text, statuses)) or 0
-    return SearchPage(rows, total)
 
 
 def count_by_status(session: Session, actor: Actor) -> dict[PatientStatus, int]:

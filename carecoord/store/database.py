@@ -13,14 +13,21 @@ import functools
 import os
 import re
 import sqlite3
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from carecoord.store.reader import Reader, SessionReader, SqliteReader
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+# SQLAlchemy takes a few tenths of a second to import. Opening a current SQLite store and
+# reading the patients list do not need it, so this module imports it only where it is used:
+# the first screen appears sooner (tests/benchmarks/bench_patient_search.py measures it).
 
 APP_NAME = "CareCoord"
 ENV_URL = "CARECOORD_DATABASE_URL"
@@ -99,8 +106,23 @@ def resolve_database_url(explicit: str | None = None) -> str:
     return normalise_url(url)
 
 
+# sqlite:///file.db (relative) or sqlite:////abs/file.db, with nothing SQLAlchemy would decode.
+_PLAIN_SQLITE_URL = re.compile(r"^sqlite(?:\+pysqlite)?:///([^?%#]+)$")
+
+
+def _plain_sqlite_file(url: str) -> str | None:
+    """The file of a plain SQLite URL, read without SQLAlchemy; None for any other URL."""
+    match = _PLAIN_SQLITE_URL.match(url)
+    return match.group(1) if match else None
+
+
 def normalise_url(url: str) -> str:
     """Accept the forms people paste (postgres://, postgresql://) and use psycopg 3."""
+    if _plain_sqlite_file(url) is not None:
+        return url
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -118,6 +140,11 @@ def normalise_url(url: str) -> str:
 
 def describe_url(url: str) -> str:
     """Where the data lives, for the status bar and messages (never the password)."""
+    plain = _plain_sqlite_file(url)
+    if plain is not None:
+        return f"SQLite file {plain}"
+    from sqlalchemy.engine import make_url
+
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return f"SQLite file {parsed.database}"
@@ -125,6 +152,8 @@ def describe_url(url: str) -> str:
 
 
 def _configure_sqlite(engine: Engine) -> None:
+    from sqlalchemy import event
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
         # Let SQLAlchemy's "begin" event issue BEGIN itself, so it can be IMMEDIATE.
@@ -143,6 +172,12 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _is_driver_error(exc: Exception) -> bool:
+    from sqlalchemy.exc import DBAPIError
+
+    return isinstance(exc, DBAPIError)
+
+
 @dataclass(frozen=True)
 class SchemaState:
     current: str | None  # None: empty database
@@ -159,26 +194,53 @@ class SchemaState:
 
 
 class Database:
-    """An open store: engine, session factory and schema management."""
+    """An open store: engine, session factory, plain-SQL readers and schema management.
+
+    A plain SQLite file is opened without SQLAlchemy: the engine is created on first use, so
+    checking the schema and reading the patients list can happen before the ORM has loaded.
+    """
 
     def __init__(self, url: str, *, pg_schema: str | None = None) -> None:
         self.url = normalise_url(url)
-        parsed = make_url(self.url)
-        self.dialect = parsed.get_backend_name()
         self.pg_schema = pg_schema
-        if self.dialect == "sqlite":
-            if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            self.engine = create_engine(
+        self._readers = threading.local()
+        self._open_readers: list[SqliteReader] = []
+        self._readers_lock = threading.Lock()
+        plain = _plain_sqlite_file(self.url)
+        if plain is not None:
+            self.dialect = "sqlite"
+            self._sqlite_file: str | None = plain
+        else:
+            from sqlalchemy.engine import make_url
+
+            parsed = make_url(self.url)
+            self.dialect = parsed.get_backend_name()
+            self._sqlite_file = parsed.database if self.dialect == "sqlite" else None
+        if self._sqlite_file and self._sqlite_file != ":memory:":
+            Path(self._sqlite_file).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        if not self.is_sqlite:
+            self.engine  # noqa: B018  (PostgreSQL needs SQLAlchemy at once; fail early on a bad URL)
+
+    @functools.cached_property
+    def engine(self) -> Engine:
+        from sqlalchemy import create_engine
+
+        if self.is_sqlite:
+            engine = create_engine(
                 self.url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
             )
-            _configure_sqlite(self.engine)
-        else:
-            connect_args: dict[str, object] = {"connect_timeout": 5}
-            if pg_schema:
-                connect_args["options"] = f"-csearch_path={pg_schema}"
-            self.engine = create_engine(self.url, connect_args=connect_args, pool_pre_ping=True)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+            _configure_sqlite(engine)
+            return engine
+        connect_args: dict[str, object] = {"connect_timeout": 5}
+        if self.pg_schema:
+            connect_args["options"] = f"-csearch_path={self.pg_schema}"
+        return create_engine(self.url, connect_args=connect_args, pool_pre_ping=True)
+
+    @functools.cached_property
+    def _sessions(self) -> Any:
+        from sqlalchemy.orm import sessionmaker
+
+        return sessionmaker(self.engine, expire_on_commit=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -188,15 +250,42 @@ class Database:
     def sqlite_path(self) -> Path | None:
         if not self.is_sqlite:
             return None
-        name = make_url(self.url).database
+        name = self._sqlite_file
         return Path(name) if name and name != ":memory:" else None
 
     def session(self) -> Session:
-        return self._sessions()
+        return self._sessions()  # type: ignore[no-any-return]
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Reader]:
+        """Plain-SQL reads (``carecoord.store.reader``): the SQLite file directly, without the
+        ORM; other stores through a short session. Driver errors come out in words."""
+        path = self.sqlite_path
+        if path is None:
+            with self.session() as session:
+                try:
+                    yield SessionReader(session)
+                except Exception as exc:
+                    if _is_driver_error(exc):
+                        raise self.explain(exc) from exc
+                    raise
+            return
+        reader: SqliteReader | None = getattr(self._readers, "reader", None)
+        try:
+            if reader is None:
+                reader = SqliteReader(path, SQLITE_BUSY_TIMEOUT_MS)
+                self._readers.reader = reader
+                with self._readers_lock:
+                    self._open_readers.append(reader)
+            yield reader
+        except sqlite3.Error as exc:
+            raise self.explain(exc) from exc
 
     @contextlib.contextmanager
     def connect(self) -> Iterator[object]:
         """A raw connection with store errors translated for the user."""
+        from sqlalchemy.exc import DBAPIError
+
         try:
             with self.engine.connect() as conn:
                 yield conn
@@ -217,6 +306,8 @@ class Database:
                     f"Cannot open the database file {self.sqlite_path}: {detail}."
                 )
             return DatabaseError(f"The database file could not be used: {detail}.")
+        from sqlalchemy.exc import OperationalError
+
         if isinstance(exc, OperationalError):
             return DatabaseUnreachable(
                 f"Cannot reach the database at {describe_url(self.url)}. Check that the server is "
@@ -239,24 +330,45 @@ class Database:
 
     def schema_state(self) -> SchemaState:
         head = known_head()
-        try:
-            with self.engine.connect() as conn:
-                names = inspect(conn).get_table_names()
-                if "alembic_version" not in names:
-                    if names and "patients" in names:
-                        raise NotADatabase(
-                            "This database has CareCoord tables but no version; restore a backup."
-                        )
-                    if names:
-                        raise NotADatabase(
-                            f"{describe_url(self.url)} holds other tables; it is not a CareCoord database."
-                        )
-                    return SchemaState(None, head, True)
-                current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        except DBAPIError as exc:
-            raise self.explain(exc) from exc
+        names, current = self._tables_and_revision()
+        if "alembic_version" not in names:
+            if "patients" in names:
+                raise NotADatabase(
+                    "This database has CareCoord tables but no version; restore a backup."
+                )
+            if names:
+                raise NotADatabase(
+                    f"{describe_url(self.url)} holds other tables; it is not a CareCoord database."
+                )
+            return SchemaState(None, head, True)
         known = current is None or current in known_revisions()
         return SchemaState(current, head, known)
+
+    def _tables_and_revision(self) -> tuple[set[str], str | None]:
+        if self.sqlite_path is not None:  # plain SQL: no ORM needed to open a current file
+            with self.reading() as reader:
+                names = {
+                    name
+                    for (name,) in reader.rows(
+                        "SELECT name FROM sqlite_master WHERE type = 'table'"
+                    )
+                    if not name.startswith("sqlite_")
+                }
+                if "alembic_version" not in names:
+                    return names, None
+                found = reader.rows("SELECT version_num FROM alembic_version")
+                return names, found[0][0] if found else None
+        from sqlalchemy import inspect, text
+        from sqlalchemy.exc import DBAPIError
+
+        try:
+            with self.engine.connect() as conn:
+                names = set(inspect(conn).get_table_names())
+                if "alembic_version" not in names:
+                    return names, None
+                return names, conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except DBAPIError as exc:
+            raise self.explain(exc) from exc
 
     def check_schema(self) -> SchemaState:
         """Refuse a database newer than this app; report whether an upgrade is needed."""
@@ -290,6 +402,8 @@ class Database:
     def upgrade(self) -> Path | None:
         """Bring the schema to this app's head; back up a SQLite file first. Returns the backup."""
         from alembic import command
+        from sqlalchemy import text
+        from sqlalchemy.exc import DBAPIError
 
         state = self.check_schema()
         if state.up_to_date:
@@ -315,4 +429,10 @@ class Database:
         return state
 
     def dispose(self) -> None:
-        self.engine.dispose()
+        with self._readers_lock:
+            readers, self._open_readers = self._open_readers, []
+        for reader in readers:
+            reader.close()
+        self._readers = threading.local()
+        if "engine" in self.__dict__:  # created only if something needed the ORM
+            self.engine.dispose()
