@@ -15,11 +15,9 @@ import logging
 import threading
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from sqlalchemy.engine import make_url
 
 from carecoord.gui import tasks
 from carecoord.gui.context import AppContext
-from carecoord.services import audit
 
 log = logging.getLogger(__name__)
 DEFAULT_POLL_MS = 4000
@@ -65,12 +63,19 @@ class ExternalChangePoller(QObject):
             self._resync = True  # our own save moved the counter: take it as the new baseline
 
     def _read(self) -> int:
+        from carecoord.services import audit
+
         with self._ctx.db.session() as session:
             return audit.change_counter(session)
 
     def poll(self) -> None:
         if self._busy:
             return
+        # Imported here, on the GUI thread, not first by the pool thread (this also loads the
+        # ORM, which the window postpones until after its first paint).
+        from carecoord.services import audit  # noqa: F401
+
+        self._ctx.db.engine  # noqa: B018
         self._busy = True
         resync = self._resync
         self._resync = False
@@ -106,6 +111,10 @@ class NotificationListener(QObject):
     RETRY_SECONDS = 5.0
 
     def __init__(self, url: str, channel: str | None = None) -> None:
+        from sqlalchemy.engine import make_url
+
+        from carecoord.services import audit
+
         super().__init__()
         self._dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
         self._channel = channel or audit.NOTIFY_CHANNEL

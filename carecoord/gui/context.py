@@ -44,6 +44,12 @@ class AppContext:
         with self.db.session() as session:
             return fn(session, self.actor, *args, **kwargs)
 
+    def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a plain-SQL read ``fn(reader, actor, *args)`` (``carecoord.store.reader``): on
+        SQLite it needs no ORM, so it works before SQLAlchemy has loaded."""
+        with self.db.reading() as reader:
+            return fn(reader, self.actor, *args, **kwargs)
+
     def query(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a service function that takes no actor: ``fn(session, *args)``."""
         with self.db.session() as session:

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
 
 from carecoord.gui.context import AppContext
 from carecoord.gui.widgets import heading
-from carecoord.services import users
 
 ACTIVITY_EVENTS = frozenset(
     {
@@ -95,8 +94,7 @@ class LockOverlay(QFrame):
         row.addStretch(1)
         outer.addLayout(row)
         outer.addStretch(2)
-        window.installEventFilter(self)
-        self.hide()
+        self.hide()  # IdleLock makes it follow the window's size
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.parent() and event.type() == QEvent.Type.Resize:
@@ -104,6 +102,8 @@ class LockOverlay(QFrame):
         return False
 
     def try_unlock(self) -> None:
+        from carecoord.services import users
+
         with self.ctx.db.session() as session:
             ok = users.verify_password(session, self.ctx.actor, self.password.text())
         self.password.clear()
@@ -137,10 +137,20 @@ class IdleLock(QObject):
         self.filter.activity.connect(self._on_activity)
         self._focus: QWidget | None = None
         self.is_locked = False
+        self._watching = False
+        self.timer.start()
+
+    def watch_activity(self) -> None:
+        """Start noticing keys and clicks. Called by the window after its first paint:
+        watching every event makes PySide6 wrap each new kind of event for Python once,
+        about 25 ms, which the first screen need not wait for."""
+        if self._watching:
+            return
+        self._watching = True
+        self.window.installEventFilter(self.overlay)
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self.filter)
-        self.timer.start()
 
     def _on_activity(self) -> None:
         if not self.is_locked:

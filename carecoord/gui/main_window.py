@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
@@ -22,14 +25,35 @@ from carecoord.gui import registry
 from carecoord.gui.changes import DEFAULT_POLL_MS, ExternalChangePoller
 from carecoord.gui.context import AppContext, ChangeBus
 from carecoord.gui.idle import IdleLock
-from carecoord.gui.patient.workspace import PatientWorkspace
 from carecoord.gui.widgets import confirm
+
+if TYPE_CHECKING:
+    from carecoord.gui.patient.workspace import PatientWorkspace
 
 OPEN_PATIENTS_KEY = "open_patients"
 
 
+class _Pages(dict[str, QWidget]):
+    """The navigation pages by key; a page not built yet is built when first asked for."""
+
+    def __init__(self, build: Callable[[str], QWidget]) -> None:
+        super().__init__()
+        self._build = build
+
+    def __missing__(self, key: str) -> QWidget:
+        page = self._build(key)
+        self[key] = page
+        return page
+
+
 class MainWindow(QMainWindow):
-    """``outcome`` is "quit" or "sign_out" once the window has closed."""
+    """``outcome`` is "quit" or "sign_out" once the window has closed.
+
+    Start-up shows the window before most of the app has loaded: a page is built (and its
+    module imported) when first shown, and the dashboard fills its sections and the change
+    poller starts after the first paint. The patients list reads through the store's plain-SQL
+    reader, so it is usable before SQLAlchemy has been imported at all.
+    """
 
     signed_out = Signal()
 
@@ -46,6 +70,7 @@ class MainWindow(QMainWindow):
         self.bus: ChangeBus = ctx.bus
         self.outcome = "quit"
         self._force_close = False
+        self._closed = False
         ctx.open_patient = self.open_patient
         ctx.new_patient = self.new_patient
         self.setWindowTitle("CareCoord")
@@ -56,12 +81,12 @@ class MainWindow(QMainWindow):
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.nav.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.stack = QStackedWidget()
-        self.pages: dict[str, QWidget] = {}
+        self.pages: dict[str, QWidget] = _Pages(self._build_page)
         self._page_keys: list[str] = []
+        self._page_specs: dict[str, registry.PageSpec] = {}
         for spec in registry.pages(ctx):
-            page = spec.factory(ctx)
-            self.pages[spec.key] = page
-            self._add_nav(spec.key, spec.title, page)
+            self._page_specs[spec.key] = spec
+            self._add_nav(spec.key, spec.title, QWidget())  # placeholder until first shown
 
         self.patient_tabs = QTabWidget()
         self.patient_tabs.setObjectName("patientTabs")
@@ -91,7 +116,22 @@ class MainWindow(QMainWindow):
         self.poller = ExternalChangePoller(ctx, poll_interval_ms, self)
         self.poller.unreachable.connect(self._on_unreachable)
         self.poller.reachable.connect(lambda: self.connection_label.setText("Connected"))
-        if poll:
+        self._poll = poll
+        self._painted = False
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            QTimer.singleShot(0, self, self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
+        """What the first screen need not wait for: watching for idleness and polling for
+        other workstations' saves (the first poll loads the ORM)."""
+        if self._closed:
+            return
+        self.idle.watch_activity()
+        if self._poll:
             self.poller.start()
 
     # ---- navigation ---------------------------------------------------------------------
@@ -104,10 +144,25 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(widget)
         self._page_keys.append(key)
 
+    def _build_page(self, key: str) -> QWidget:
+        if key not in self._page_specs:
+            raise KeyError(key)
+        row = self._page_keys.index(key)
+        placeholder = self.stack.widget(row)
+        page = self._page_specs[key].build(self.ctx)
+        self.stack.insertWidget(row, page)
+        self.stack.removeWidget(placeholder)
+        placeholder.deleteLater()
+        return page
+
+    def _widget_at(self, row: int) -> QWidget:
+        key = self._page_keys[row]
+        return self.pages[key] if key in self._page_specs else self.stack.widget(row)
+
     def _show_row(self, row: int) -> None:
         if row < 0:
             return
-        widget = self.stack.widget(row)
+        widget = self._widget_at(row)
         self.stack.setCurrentIndex(row)
         refresh = getattr(widget, "refresh_if_stale", None)
         if callable(refresh):
@@ -116,7 +171,7 @@ class MainWindow(QMainWindow):
     def show_page(self, key: str) -> QWidget:
         row = self._page_keys.index(key)
         self.nav.setCurrentRow(row)
-        return self.stack.widget(row)
+        return self._widget_at(row)
 
     def current_page_key(self) -> str:
         return self._page_keys[self.stack.currentIndex()]
@@ -139,11 +194,15 @@ class MainWindow(QMainWindow):
                 self.patient_tabs.setCurrentIndex(i)
                 self.show_page(OPEN_PATIENTS_KEY)
                 return ws
+        from carecoord.gui.patient.workspace import PatientWorkspace
+
         return self._add_workspace(PatientWorkspace(self.ctx, patient_id))
 
     def new_patient(self) -> PatientWorkspace | None:
         if not self.ctx.can(Permission.EDIT_PATIENT):
             return None
+        from carecoord.gui.patient.workspace import PatientWorkspace
+
         return self._add_workspace(PatientWorkspace(self.ctx, None))
 
     def _add_workspace(self, ws: PatientWorkspace) -> PatientWorkspace:
@@ -275,6 +334,7 @@ class MainWindow(QMainWindow):
         if not self._force_close and not self._may_leave("Quitting"):
             event.ignore()
             return
+        self._closed = True
         self.idle.stop()
         self.poller.stop()
         event.accept()

@@ -6,7 +6,10 @@ A later feature adds itself without touching the main window:
     register_patient_tab(PatientTabSpec("refills", "Refills", RefillsTab, order=50))
     register_dashboard_section(DashboardSectionSpec("refills_due", "Refills due", RefillsDue, 20))
 
-and lists its module in ``VIEW_MODULES`` below so it is imported when the window is built.
+and lists its module in ``VIEW_MODULES`` below so it is imported before the first patient
+workspace or dashboard section is built. Navigation pages are declared in ``PAGES`` by module
+path instead: the window lists them at once but imports a page's module only when the page is
+first shown, so the first screen does not wait for every feature (and SQLAlchemy) to load.
 
 Views follow a small duck-typed protocol, every method optional:
     refresh() -> None                 reload from services (bus changes, page shown)
@@ -46,14 +49,22 @@ VIEW_MODULES: list[str] = [
 
 @dataclass(frozen=True)
 class PageSpec:
-    """An entry of the navigation list and the page it opens."""
+    """An entry of the navigation list and the page it opens. ``factory`` is a callable or,
+    to import the page only when it is first shown, "package.module:ClassName"."""
 
     key: str
     title: str
-    factory: Callable[[AppContext], QWidget]
+    factory: Callable[[AppContext], QWidget] | str
     order: int = 100
     shortcut: str = ""  # e.g. "Ctrl+1"; the main window numbers pages without one
     permission: Permission | None = None  # hidden for users without it
+
+    def build(self, ctx: AppContext) -> QWidget:
+        factory = self.factory
+        if isinstance(factory, str):
+            module, _, name = factory.partition(":")
+            factory = getattr(importlib.import_module(module), name)
+        return factory(ctx)  # type: ignore[operator,no-any-return]
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,17 @@ def register_page(spec: PageSpec) -> None:
     _pages[spec.key] = spec
 
 
+PAGES: list[PageSpec] = [
+    PageSpec("dashboard", "Dashboard", "carecoord.gui.pages.dashboard:DashboardPage", order=10),
+    PageSpec("patients", "Patients", "carecoord.gui.pages.patients:PatientsPage", order=20),
+    PageSpec("meetings", "Meetings", "carecoord.gui.meetings.page:MeetingsPage", order=35),
+    PageSpec("team", "Team", "carecoord.gui.pages.team:TeamPage", order=40),
+    PageSpec("recall", "Recall", "carecoord.gui.refills.recall:RecallPage", order=45),
+]
+for _spec in PAGES:
+    register_page(_spec)
+
+
 def register_patient_tab(spec: PatientTabSpec) -> None:
     _patient_tabs[spec.key] = spec
 
@@ -102,7 +124,7 @@ def _allowed(ctx: AppContext, permission: Permission | None) -> bool:
 
 
 def pages(ctx: AppContext) -> list[PageSpec]:
-    load_views()
+    """The navigation pages; their modules are not imported here (see ``PageSpec.build``)."""
     return sorted((p for p in _pages.values() if _allowed(ctx, p.permission)), key=_key)
 
 

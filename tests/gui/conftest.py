@@ -93,6 +93,8 @@ def make_window(qtbot: Any, gui_db: Database) -> Iterator[Callable[..., Any]]:
         window.resize(1400, 900)
         window.show()
         windows.append(window)
+        if kwargs["poll"]:  # the window starts polling just after its first paint
+            qtbot.waitUntil(window.poller.timer.isActive, timeout=5000)
         return window
 
     yield make

@@ -187,3 +187,38 @@ def test_dashboard_counts_and_my_patients(qtbot, gui_db, clinic, make_window):
     qtbot.keyClick(mine, Qt.Key.Key_Return)
     assert window.patient_tabs.count() == 1
     assert window.current_page_key() == "open_patients"
+
+
+def test_pages_are_built_when_first_shown_and_then_kept(qtbot, clinic, make_window):
+    """The navigation lists every page at once; a page is built on first visit, once."""
+    window = make_window(clinic.nurse)
+    assert set(window.pages) == {"dashboard"}  # the page shown first
+    assert window.nav.count() >= 5
+    team_page = window.show_page("team")
+    assert type(team_page).__name__ == "TeamPage" and window.stack.currentWidget() is team_page
+    window.show_page("patients")
+    assert window.show_page("team") is team_page
+    assert set(window.pages) == {"dashboard", "team", "patients"}
+
+
+def test_the_dashboard_paints_first_then_fills_its_sections(qtbot, gui_db, clinic, make_window):
+    """The window appears with "Loading the dashboard…"; the sections come just after."""
+    add_patient(gui_db, clinic.nurse, "A-1", "Lopez", "Ana")
+    window = make_window(clinic.nurse)
+    dash = window.pages["dashboard"]
+    assert dash._sections is None and dash.loading.text() == "Loading the dashboard…"
+    qtbot.waitUntil(lambda: dash._sections is not None, timeout=10_000)
+    assert "status_counts" in dash.sections and "refills_overdue" in dash.sections
+    assert dash.sections["status_counts"].labels  # filled from the store
+    assert dash.findChild(QLabel, "dashboardLoading") is None or not dash.loading.isVisible()
+
+
+def test_a_dashboard_left_before_it_filled_in_waits_until_shown_again(qtbot, clinic, make_window):
+    """Going straight to Patients skips the dashboard's work until it is visited."""
+    window = make_window(clinic.nurse)
+    dash = window.pages["dashboard"]
+    window.show_page("patients")
+    qtbot.wait(50)
+    assert dash._sections is None
+    window.show_page("dashboard")
+    qtbot.waitUntil(lambda: dash._sections is not None, timeout=10_000)

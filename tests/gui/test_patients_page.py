@@ -50,7 +50,7 @@ def test_status_filter(qtbot, gui_db, clinic, make_ctx):
     add_patient(gui_db, clinic.nurse, "C-3", "Okafor", "Ben", status=PatientStatus.RETIRED)
     page = _page(qtbot, make_ctx(clinic.nurse))
     assert page.model.total == 2
-    page.status.setCurrentIndex(page.status.findData(PatientStatus.IMPLANTED))
+    page.status.setCurrentIndex(page.status.findData(PatientStatus.IMPLANTED.value))
     assert _names(page) == ["Müller, Zoë"]
     page.status.setCurrentIndex(page.status.findData(None))
     assert page.model.total == 3

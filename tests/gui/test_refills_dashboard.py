@@ -41,6 +41,8 @@ def window_for(qtbot, db, actor, **kwargs) -> MainWindow:
     qtbot.addWidget(window)
     window.resize(1400, 900)
     window.show()
+    if kwargs.get("poll"):  # the window starts polling just after its first paint
+        qtbot.waitUntil(window.poller.timer.isActive, timeout=5000)
     return window
 
 

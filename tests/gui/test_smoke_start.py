@@ -79,3 +79,55 @@ print("HEAVY", ",".join(heavy))
     )
     assert result.returncode == 0, result.stderr
     assert "HEAVY \n" in result.stdout or result.stdout.strip() == "HEAVY"
+
+
+def test_the_patients_list_is_usable_before_the_orm_and_the_other_pages_load(tmp_path: Path):
+    """Start-up's promise (see tests/benchmarks/bench_patient_search.py): the window painted on
+    the Patients page, with its first rows, has imported neither SQLAlchemy nor the other
+    pages; they load once the dashboard is shown."""
+    url = f"sqlite:///{tmp_path / 'clinic.db'}"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_DATA_HOME=str(tmp_path))
+    root = Path(__file__).resolve().parents[2]
+    demo = subprocess.run(
+        [sys.executable, "-m", "carecoord", "demo", "--patients", "12", "--database-url", url],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=root,
+    )
+    assert demo.returncode == 0, demo.stderr
+    code = f"""
+import sys
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from carecoord.domain.enums import Discipline
+from carecoord.gui.context import AppContext
+from carecoord.gui.main_window import MainWindow
+from carecoord.services.context import Actor
+from carecoord.store.database import Database
+db = Database({url!r}); db.ensure_ready()
+with db.reading() as reader:
+    uid, username, name = reader.rows(
+        "SELECT id, username, full_name FROM users WHERE discipline = 'nurse'")[0]
+w = MainWindow(AppContext(db, Actor(uid, username, name, Discipline.NURSE, False)), poll=False)
+w.show()
+page = w.show_page("patients")
+app.processEvents()
+loaded = [m for m in ("sqlalchemy", "carecoord.gui.pages.team", "carecoord.gui.refills.recall")
+          if m in sys.modules]
+print("LIST", page.model.total, ",".join(loaded))
+dash = w.show_page("dashboard")
+while dash._sections is None:
+    app.processEvents()
+print("DASHBOARD", len(dash.sections), "sqlalchemy" in sys.modules)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300, cwd=root
+    )
+    assert result.returncode == 0, result.stderr
+    lines = dict(line.split(" ", 1) for line in result.stdout.strip().splitlines()[-2:])
+    total, loaded = lines["LIST"].split(" ", 1) if " " in lines["LIST"] else (lines["LIST"], "")
+    assert int(total) > 0 and loaded == ""
+    sections, orm = lines["DASHBOARD"].split()
+    assert int(sections) >= 5 and orm == "True"

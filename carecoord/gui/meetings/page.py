@@ -34,7 +34,6 @@ from carecoord.gui.candidacy.common import attempt, set_state
 from carecoord.gui.context import AppContext, gate
 from carecoord.gui.meetings.mode import MeetingMode
 from carecoord.gui.patient.dates import OptionalDateEdit
-from carecoord.gui.registry import PageSpec, register_page
 from carecoord.gui.widgets import FieldMessage, confirm, heading, show_error
 from carecoord.services import meetings, patients, users
 from carecoord.services.errors import ServiceError
@@ -431,6 +430,3 @@ class MeetingsPage(QWidget):
     def _on_bus(self, entity: str) -> None:
         if entity in ("meeting", "team_decision", "external") and self.mode is None:
             self.refresh()
-
-
-register_page(PageSpec("meetings", "Meetings", MeetingsPage, order=35))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -20,9 +21,8 @@ from carecoord.domain.enums import PatientStatus
 from carecoord.domain.units import format_date
 from carecoord.gui import registry
 from carecoord.gui.context import AppContext
-from carecoord.gui.registry import DashboardSectionSpec, PageSpec, register_dashboard_section
+from carecoord.gui.registry import DashboardSectionSpec, register_dashboard_section
 from carecoord.gui.widgets import heading, scale_font
-from carecoord.services import patients
 from carecoord.services.errors import ServiceError
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -51,6 +51,8 @@ class StatusCounts(QWidget):
         self.counts: dict[PatientStatus, int] = {}
 
     def refresh(self) -> None:
+        from carecoord.services import patients  # with the sections, after the first paint
+
         self.counts = self.ctx.call(patients.count_by_status)
         for status, label in self.labels.items():
             label.setText(str(self.counts.get(status, 0)))
@@ -83,6 +85,8 @@ class MyPatients(QWidget):
         layout.addWidget(self.list)
 
     def refresh(self) -> None:
+        from carecoord.services import patients
+
         rows = self.ctx.call(patients.my_patients)
         self.list.setSortingEnabled(False)
         self.list.clear()
@@ -116,6 +120,9 @@ class MyPatients(QWidget):
 
 
 class DashboardPage(QWidget):
+    """The sections are built just after the page is first painted (their features and the
+    ORM load then), so the window appears at once; asking for ``sections`` builds them now."""
+
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
         self.ctx = ctx
@@ -124,25 +131,60 @@ class DashboardPage(QWidget):
         outer.addWidget(heading(f"Good to see you, {ctx.actor.full_name}"))
         body = QWidget()
         self.column = QVBoxLayout(body)
-        self.sections: dict[str, QWidget] = {}
-        self.boxes: dict[str, QGroupBox] = {}
-        for spec in registry.dashboard_sections(ctx):
-            box = QGroupBox(spec.title)
-            box.setObjectName(f"section_{spec.key}")
-            inner = QVBoxLayout(box)
-            widget = spec.factory(ctx)
-            inner.addWidget(widget)
-            self.column.addWidget(box)
-            self.sections[spec.key] = widget
-            self.boxes[spec.key] = box
+        self.loading = QLabel("Loading the dashboard…")
+        self.loading.setObjectName("dashboardLoading")
+        self.column.addWidget(self.loading)
         self.column.addStretch(1)
+        self._sections: dict[str, QWidget] | None = None
+        self._build_scheduled = False
+        self._boxes: dict[str, QGroupBox] = {}
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(body)
         outer.addWidget(scroll, 1)
-        ctx.bus.changed.connect(self._on_bus)
+
+    @property
+    def sections(self) -> dict[str, QWidget]:
+        return self._build_sections()
+
+    @property
+    def boxes(self) -> dict[str, QGroupBox]:
+        self._build_sections()
+        return self._boxes
+
+    def _build_sections(self) -> dict[str, QWidget]:
+        if self._sections is not None:
+            return self._sections
+        self._sections = {}
+        self.column.removeWidget(self.loading)
+        self.loading.deleteLater()
+        for index, spec in enumerate(registry.dashboard_sections(self.ctx)):
+            box = QGroupBox(spec.title)
+            box.setObjectName(f"section_{spec.key}")
+            inner = QVBoxLayout(box)
+            widget = spec.factory(self.ctx)
+            inner.addWidget(widget)
+            self.column.insertWidget(index, box)
+            self._sections[spec.key] = widget
+            self._boxes[spec.key] = box
+        # After the sections' own listeners: they drop their caches before the page reloads.
+        self.ctx.bus.changed.connect(self._on_bus)
         self.refresh()
+        return self._sections
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self._sections is None and not self._build_scheduled:
+            # Once the window has been drawn with "Loading…", build the sections.
+            self._build_scheduled = True
+            QTimer.singleShot(0, self, self._build_if_shown)
+
+    def _build_if_shown(self) -> None:
+        self._build_scheduled = False
+        # Another page may have been chosen meanwhile: then wait until this one is painted.
+        if self._sections is None and self.isVisible():
+            self._build_sections()
 
     def refresh(self) -> None:
         """Ask every section to reload; a failing section says so instead of breaking the page."""
@@ -154,10 +196,10 @@ class DashboardPage(QWidget):
             try:
                 refresh()
             except ServiceError as exc:
-                self.boxes[key].setToolTip(str(exc))
+                self._boxes[key].setToolTip(str(exc))
 
     def refresh_if_stale(self) -> None:
-        if self._stale:
+        if self._stale and self._sections is not None:
             self.refresh()
 
     def _on_bus(self, _entity: str) -> None:
@@ -171,4 +213,3 @@ register_dashboard_section(
     DashboardSectionSpec("status_counts", "Patients by status", StatusCounts, order=10)
 )
 register_dashboard_section(DashboardSectionSpec("my_patients", "My patients", MyPatients, order=20))
-registry.register_page(PageSpec("dashboard", "Dashboard", DashboardPage, order=10))

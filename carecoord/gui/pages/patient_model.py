@@ -11,7 +11,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from carecoord.domain.enums import PatientStatus
 from carecoord.domain.patients import age_on
 from carecoord.domain.units import format_date
-from carecoord.services.patients import PatientRow, SearchPage
+from carecoord.services.patient_list import PatientRow, SearchPage
 
 PAGE_SIZE = 200
 ObjectRole = Qt.ItemDataRole.UserRole + 1  # the PatientRow
@@ -48,6 +48,7 @@ class PatientListModel(QAbstractTableModel):
         self.statuses: set[PatientStatus] | None = None
         self.sort_key = "name"
         self.descending = False
+        self.loaded = False  # sort() before the first query only records the order
 
     # ---- querying ---------------------------------------------------------------------------
 
@@ -73,6 +74,7 @@ class PatientListModel(QAbstractTableModel):
             limit=PAGE_SIZE,
             with_total=True,
         )
+        self.loaded = True
         self.beginResetModel()
         self.rows = list(page.rows)
         self.total = page.total
@@ -105,9 +107,12 @@ class PatientListModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(COLUMNS):
             return
-        self.sort_key = COLUMNS[column][1]
-        self.descending = order == Qt.SortOrder.DescendingOrder
-        self.reload()
+        key, descending = COLUMNS[column][1], order == Qt.SortOrder.DescendingOrder
+        if self.loaded and (key, descending) == (self.sort_key, self.descending):
+            return  # the view re-announces the current order (e.g. when sorting is enabled)
+        self.sort_key, self.descending = key, descending
+        if self.loaded:
+            self.reload()
 
     # ---- Qt model ---------------------------------------------------------------------------
 

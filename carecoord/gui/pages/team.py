@@ -25,7 +25,6 @@ from carecoord.domain.errors import Problem
 from carecoord.domain.permissions import Permission
 from carecoord.domain.users import UserInput, password_problems, validate_user
 from carecoord.gui.context import AppContext, gate
-from carecoord.gui.registry import PageSpec, register_page
 from carecoord.gui.widgets import (
     FieldMessage,
     chain_tab_order,
@@ -343,6 +342,3 @@ class TeamPage(QWidget):
             item = self.list.topLevelItem(i)
             if item.data(0, ID_ROLE) == user_id:
                 self.list.setCurrentItem(item)
-
-
-register_page(PageSpec("team", "Team", TeamPage, order=40))

@@ -30,7 +30,6 @@ from carecoord.domain.permissions import Permission
 from carecoord.domain.refill_status import ContactOutcome
 from carecoord.domain.units import format_date, format_datetime
 from carecoord.gui.context import AppContext, gate
-from carecoord.gui.registry import PageSpec, register_page
 from carecoord.gui.widgets import FieldMessage, heading, show_error
 from carecoord.services import recalls
 from carecoord.services.errors import ServiceError, ValidationFailed
@@ -255,6 +254,3 @@ class RecallPage(QWidget):
             self.refresh()
         else:
             self._stale = True
-
-
-register_page(PageSpec("recall", "Recall", RecallPage, order=45))
