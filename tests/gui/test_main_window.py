@@ -208,6 +208,8 @@ def test_the_dashboard_paints_first_then_fills_its_sections(qtbot, gui_db, clini
     dash = window.pages["dashboard"]
     assert dash._sections is None and dash.loading.text() == "Loading the dashboard…"
     qtbot.waitUntil(lambda: dash._sections is not None, timeout=10_000)
+    for box in dash.boxes.values():  # laid out at once: the next paint shows nothing squeezed
+        assert box.height() >= box.minimumSizeHint().height()
     assert "status_counts" in dash.sections and "refills_overdue" in dash.sections
     assert dash.sections["status_counts"].labels  # filled from the store
     assert dash.findChild(QLabel, "dashboardLoading") is None or not dash.loading.isVisible()

@@ -171,6 +171,9 @@ class DashboardPage(QWidget):
         # After the sections' own listeners: they drop their caches before the page reloads.
         self.ctx.bus.changed.connect(self._on_bus)
         self.refresh()
+        # Lay the filled column out now, so the next paint never shows it squeezed.
+        self.column.activate()
+        self.column.parentWidget().adjustSize()
         return self._sections
 
     def paintEvent(self, event: QPaintEvent) -> None:
