@@ -22,7 +22,8 @@ from carecoord.gui import smoke
 from carecoord.gui.context import AppContext
 from carecoord.gui.resources import apply_look
 from carecoord.gui.signin import FirstAdminDialog, SignInDialog
-from carecoord.services import settings, users
+from carecoord.gui.warmup import Warmup
+from carecoord.services import startup
 from carecoord.store.database import Database, DatabaseError, resolve_database_url
 
 log = logging.getLogger("carecoord.gui")
@@ -129,9 +130,9 @@ def run(
 
 
 def _session_loop(app: QApplication, db: Database, idle_timeout_ms: int | None) -> int:
-    with db.session() as session:
-        first = users.needs_first_admin(session)
-        clinic = settings.load_settings(session)
+    with db.reading() as reader:  # plain SQL: the dialog need not wait for the ORM
+        first = startup.needs_first_admin(reader)
+        clinic = startup.clinic_settings(reader)
     driver = None
     if smoke.smoke_requested():
         if not smoke.refuse_unless_new_store(first):
@@ -150,14 +151,32 @@ def _sign_in_loop(
     clinic: ClinicSettings,
     first: bool,
 ) -> int:
-    from carecoord.gui.main_window import MainWindow
+    warmup = Warmup(db)  # the ORM and services load while the user types
+    try:
+        if first:
+            warmup.wait()
+            if FirstAdminDialog(db).exec() != FirstAdminDialog.DialogCode.Accepted:
+                return EXIT_OK
+        return _signed_in_sessions(app, db, idle_timeout_ms, clinic, warmup)
+    finally:
+        warmup.wait()  # never leave the process while a module is half imported
 
-    if first and FirstAdminDialog(db).exec() != FirstAdminDialog.DialogCode.Accepted:
-        return EXIT_OK
+
+def _signed_in_sessions(
+    app: QApplication,
+    db: Database,
+    idle_timeout_ms: int | None,
+    clinic: ClinicSettings,
+    warmup: Warmup,
+) -> int:
     while True:
-        dialog = SignInDialog(db, clinic=clinic.clinic_name)
+        dialog = SignInDialog(db, clinic=clinic.clinic_name, warmup=warmup)
         if dialog.exec() != SignInDialog.DialogCode.Accepted or dialog.actor is None:
             return EXIT_OK
+        # Signing in waited for the warm-up: importing on this thread is safe from here.
+        from carecoord.gui.main_window import MainWindow
+        from carecoord.services import settings
+
         with db.session() as session:
             clinic = settings.load_settings(session)
         timeout = idle_timeout_ms or clinic.idle_lock_minutes * 60 * 1000

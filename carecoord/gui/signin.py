@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -18,18 +20,28 @@ from carecoord.domain.enums import Discipline
 from carecoord.domain.errors import Problem, ValidationFailed
 from carecoord.domain.users import UserInput, validate_user
 from carecoord.gui.widgets import FieldMessage, chain_tab_order, enum_data, heading
-from carecoord.services import users
 from carecoord.services.context import Actor
 from carecoord.services.errors import SignInFailed
 from carecoord.store.database import Database, describe_url
+
+if TYPE_CHECKING:
+    from carecoord.gui.warmup import Warmup
+    from carecoord.services.users import UserView
 
 
 class SignInDialog(QDialog):
     """Username and password; the service's refusal (wrong password, lockout) shown in words."""
 
-    def __init__(self, db: Database, parent: QWidget | None = None, clinic: str = "") -> None:
+    def __init__(
+        self,
+        db: Database,
+        parent: QWidget | None = None,
+        clinic: str = "",
+        warmup: Warmup | None = None,
+    ) -> None:
         super().__init__(parent)
         self.db = db
+        self.warmup = warmup  # the ORM loading meanwhile; waited for before signing in
         self.actor: Actor | None = None
         self.setWindowTitle("Sign in to CareCoord")
         layout = QVBoxLayout(self)
@@ -69,6 +81,10 @@ class SignInDialog(QDialog):
             self._say("Enter your username.")
             self.username.setFocus()
             return
+        if self.warmup is not None:
+            self.warmup.wait()
+        from carecoord.services import users
+
         try:
             with self.db.session() as session:
                 self.actor = users.sign_in(session, self.username.text(), self.password.text())
@@ -90,7 +106,7 @@ class FirstAdminDialog(QDialog):
     def __init__(self, db: Database, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.db = db
-        self.created: users.UserView | None = None
+        self.created: UserView | None = None
         self.setWindowTitle("Create the first administrator")
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Create the first administrator"))
@@ -185,6 +201,8 @@ class FirstAdminDialog(QDialog):
             return
         try:
             with self.db.session() as session:
+                from carecoord.services import users
+
                 self.created = users.create_first_admin(session, self._input())
         except ValidationFailed as exc:
             for p in exc.problems:

@@ -111,3 +111,19 @@ def test_unexpected_errors_are_shown_not_crashed(qtbot, boxes, caplog):
     assert title == "Something went wrong"
     assert "disk full" in text and "Traceback" not in text
     assert "Traceback" in caplog.text
+
+
+def test_signing_in_waits_for_the_background_loading(qtbot, gui_db, clinic):
+    """The dialog is shown while the ORM loads on a thread; Enter waits for it, then signs in."""
+    from carecoord.gui.warmup import Warmup
+
+    warmup = Warmup(gui_db)
+    dialog = SignInDialog(gui_db, clinic="Rehab Centre", warmup=warmup)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.username, "nking")
+    qtbot.keyClicks(dialog.password, PASSWORD)
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    assert not warmup._thread.is_alive()
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert dialog.actor is not None and dialog.actor.username == "nking"

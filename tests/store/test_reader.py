@@ -127,3 +127,27 @@ print(state.up_to_date, page.total, "sqlalchemy" in sys.modules, "alembic" in sy
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "0", "False", "False"]
+
+
+def test_what_the_sign_in_dialog_reads_agrees_with_the_services(db, team):
+    """Before sign-in the app reads two facts in plain SQL; the services say the same."""
+    from carecoord.services import settings, startup, users
+
+    with db.session() as s:
+        settings.update_settings(s, team.admin, clinic_name="Northside Rehab", idle_lock_minutes=7)
+        s.commit()
+    with db.reading() as reader, db.session() as s:
+        assert startup.needs_first_admin(reader) is users.needs_first_admin(s) is False
+        assert startup.clinic_settings(reader) == settings.load_settings(s)
+        assert startup.clinic_settings(reader).clinic_name == "Northside Rehab"
+
+
+def test_an_empty_store_needs_its_first_administrator(tmp_path: Path):
+    from carecoord.services import startup
+
+    db = Database(f"sqlite:///{tmp_path / 'new.db'}")
+    db.ensure_ready()
+    with db.reading() as reader:
+        assert startup.needs_first_admin(reader) is True
+        assert startup.clinic_settings(reader).clinic_name  # the defaults
+    db.dispose()
