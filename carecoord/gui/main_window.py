@@ -173,6 +173,10 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentRow(row)
         return self._widget_at(row)
 
+    def pages_in_navigation(self) -> list[str]:
+        """The keys of the navigation's pages (built or not), in their order."""
+        return [key for key in self._page_keys if key in self._page_specs]
+
     def current_page_key(self) -> str:
         return self._page_keys[self.stack.currentIndex()]
 

@@ -105,6 +105,16 @@ class SmokeDriver:
                 titles = [widget.nav.item(row).text() for row in range(widget.nav.count())]
                 say(f"pages: {', '.join(titles)}")
                 self.timer.stop()
+                # Pages are built on first visit: open each, so a page that cannot load (a
+                # module left out of a bundle, say) fails the check instead of a user's click.
+                try:
+                    opened = [key for key in widget.pages_in_navigation() if widget.show_page(key)]
+                except Exception as exc:
+                    say(f"a page failed to open: {exc!r}")
+                    widget.close()
+                    self.app.exit(EXIT_SMOKE_FAILED)
+                    return
+                say(f"pages opened: {', '.join(opened)}")
                 widget.close()
                 return
 

@@ -33,6 +33,8 @@ def test_first_start_creates_the_store_asks_for_an_administrator_and_shows_the_w
     assert "smoke: sign-in requested" in lines
     assert any(line.startswith("smoke: main window shown") for line in lines)
     assert "Dashboard" in result.stdout and "Patients" in result.stdout
+    # every page of the navigation was built (pages load on first visit)
+    assert "smoke: pages opened: dashboard, patients, meetings, team, recall" in lines
     assert (tmp_path / "CareCoord" / "carecoord.db").exists()
     assert "Traceback" not in result.stderr
 

@@ -123,6 +123,8 @@ def test_bundle_first_start_shows_the_main_window_and_quits_cleanly(bundle: Path
     assert result.returncode == 0, result.stdout + result.stderr
     assert "smoke: first administrator requested" in result.stdout
     assert "smoke: main window shown" in result.stdout
+    # pages are imported on first visit: each one loads from the bundle
+    assert "smoke: pages opened: dashboard, patients, meetings, team, recall" in result.stdout
     assert "Traceback" not in result.stderr
     assert (tmp_path / "data" / "CareCoord" / "carecoord.db").exists()
 
