@@ -333,30 +333,10 @@ def find_by_mrn(session: Session, actor: Actor, mrn: str) -> PatientView:
     return _view(session, patient)
 
 
-def search_patients(
-    session: Session,
-    actor: Actor,
-    text: str = "",
-    *,
-    statuses: set[PatientStatus] | None = None,
-    sort: str = "name",
-    descending: bool = False,
-    offset: int = 0,
-    limit: int = 200,
-    with_total: bool = True,
-) -> SearchPage:
-    """One page of the patients list (the plain-SQL query of ``patient_list``, in this session)."""
-    return patient_list.search_patients(
-        SessionReader(session),
-        actor,
-        text,
-        statuses=statuses,
-        sort=sort,
-        descending=descending,
-        offset=offset,
-        limit=limit,
-        with_total=with_total,
-    )
+def search_patients(session: Session, actor: Actor, text: str = "", **options: Any) -> SearchPage:
+    """One page of the patients list: ``patient_list.search_patients`` (its options: statuses,
+    sort, descending, offset, limit, with_total) run in this session."""
+    return patient_list.search_patients(SessionReader(session), actor, text, **options)
 
 
 def count_by_status(session: Session, actor: Actor) -> dict[PatientStatus, int]:
