@@ -87,6 +87,19 @@ def query_terms(text: str) -> list[str]:
     return [t[:MAX_TOKEN_LENGTH] for t in search_key(text).split()]
 
 
+def prefix_upper_bound(term: str) -> str | None:
+    """The smallest text after every text that begins with ``term``, so that a prefix search is
+    the range ``term <= token < bound`` (None: no upper bound). The next code point skips the
+    surrogates, which cannot be stored, and a last character of U+10FFFF carries over."""
+    while term:
+        last = ord(term[-1])
+        if last < 0x10FFFF:
+            following = 0xE000 if 0xD800 <= last + 1 <= 0xDFFF else last + 1
+            return term[:-1] + chr(following)
+        term = term[:-1]
+    return None
+
+
 def age_on(date_of_birth: dt.date, on: dt.date) -> int:
     years = on.year - date_of_birth.year
     if (on.month, on.day) < (date_of_birth.month, date_of_birth.day):

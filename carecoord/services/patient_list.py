@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from carecoord.domain.enums import Origin, PatientStatus
-from carecoord.domain.patients import query_terms
+from carecoord.domain.patients import prefix_upper_bound, query_terms
 from carecoord.domain.permissions import Permission
 from carecoord.services.context import Actor, require
 from carecoord.store.reader import Reader, as_date
@@ -55,11 +55,10 @@ def _where(text: str, statuses: set[PatientStatus] | None) -> tuple[str, list[An
     clauses: list[str] = []
     params: list[Any] = []
     for term in query_terms(text):
-        after = term[:-1] + chr(ord(term[-1]) + 1)
-        clauses.append(
-            "id IN (SELECT patient_id FROM patient_search_tokens WHERE token >= ? AND token < ?)"
-        )
-        params += [term, after]
+        bound = prefix_upper_bound(term)
+        tokens = "SELECT patient_id FROM patient_search_tokens WHERE token >= ?"
+        clauses.append(f"id IN ({tokens}{' AND token < ?' if bound else ''})")
+        params += [term, bound] if bound else [term]
     if statuses and set(statuses) != set(PatientStatus):
         # Most of a clinic is in the usual filter (everyone but retired): said as NOT IN, the
         # database walks the name index and stops at the first page instead of sorting

@@ -3,11 +3,18 @@
 import datetime as dt
 from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from carecoord.domain.enums import Origin, PatientStatus
-from carecoord.domain.patients import PatientInput, query_terms, search_tokens, validate_patient
+from carecoord.domain.patients import (
+    PatientInput,
+    prefix_upper_bound,
+    query_terms,
+    search_tokens,
+    validate_patient,
+)
 
 TODAY = dt.date(2026, 11, 24)
 
@@ -50,3 +57,26 @@ def test_valid_record_has_no_errors_and_weight_bounds_are_clear():
     assert [p.field for p in validate_patient(data, TODAY)] == ["weight_kg"]
     data.weight_kg = Decimal("651")
     assert "kilograms" in validate_patient(data, TODAY)[0].message
+
+
+@pytest.mark.parametrize(
+    ("term", "bound"),
+    [
+        ("gar", "gas"),
+        ("cc-1", "cc-2"),
+        ("a\U0010ffff", "b"),  # the last code point carries over
+        ("\U0010ffff\U0010ffff", None),  # nothing comes after: no upper bound
+        ("x\ud7ff", "x\ue000"),  # never a surrogate, which cannot be stored
+    ],
+)
+def test_prefix_upper_bound(term: str, bound: str | None):
+    assert prefix_upper_bound(term) == bound
+
+
+@given(st.text(min_size=1, max_size=8))  # hypothesis text holds no surrogates
+def test_every_text_with_the_prefix_lies_below_the_bound(term: str):
+    bound = prefix_upper_bound(term)
+    if bound is not None:
+        bound.encode("utf-8")  # storable
+        for tail in ("", "a", "\U0010ffff", "zzz"):
+            assert term <= term + tail < bound

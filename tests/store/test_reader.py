@@ -151,3 +151,14 @@ def test_an_empty_store_needs_its_first_administrator(tmp_path: Path):
         assert startup.needs_first_admin(reader) is True
         assert startup.clinic_settings(reader).clinic_name  # the defaults
     db.dispose()
+
+
+@pytest.mark.parametrize("typed", ["\U0010ffff", "ana\U0010ffff", "x\ud7ff", "'; --", "%_"])
+def test_any_typed_search_is_answered_not_crashed(db, team, typed: str):
+    """Whatever is typed or pasted into the search box gets an answer (here: no patient)."""
+    with db.session() as s:
+        patients.create_patient(s, team.nurse, sample("T-1"))
+    with db.reading() as reader:
+        assert patient_list.search_patients(reader, team.nurse, typed).total == 0
+    with db.session() as s:
+        assert patients.search_patients(s, team.nurse, typed).total == 0
