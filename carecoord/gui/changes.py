@@ -11,6 +11,7 @@ the fallback when the listening connection is lost.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 
@@ -45,6 +46,10 @@ class ExternalChangePoller(QObject):
         ctx.bus.changed.connect(self._on_local_change)
 
     def start(self) -> None:
+        # Load the ORM here, on the GUI thread, rather than first on a pool thread in poll()
+        # (the window calls start() after its first paint, so the first screen never waits).
+        importlib.import_module("carecoord.services.audit")
+        self._ctx.db.load_orm()
         self.poll()
         self.timer.start()
         if not self._ctx.db.is_sqlite and self.listener is None:
@@ -71,11 +76,6 @@ class ExternalChangePoller(QObject):
     def poll(self) -> None:
         if self._busy:
             return
-        # Imported here, on the GUI thread, not first by the pool thread (this also loads the
-        # ORM, which the window postpones until after its first paint).
-        from carecoord.services import audit  # noqa: F401
-
-        self._ctx.db.engine  # noqa: B018
         self._busy = True
         resync = self._resync
         self._resync = False

@@ -33,7 +33,7 @@ class Warmup:
         try:
             for name in MODULES:
                 importlib.import_module(name)
-            self._db.engine  # noqa: B018
+            self._db.load_orm()
         except Exception:  # the main thread meets the same problem and explains it
             log.exception("Loading ahead of sign-in failed")
 

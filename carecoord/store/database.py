@@ -219,7 +219,7 @@ class Database:
         if self._sqlite_file and self._sqlite_file != ":memory:":
             Path(self._sqlite_file).expanduser().parent.mkdir(parents=True, exist_ok=True)
         if not self.is_sqlite:
-            self.engine  # noqa: B018  (PostgreSQL needs SQLAlchemy at once; fail early on a bad URL)
+            self.load_orm()  # PostgreSQL needs SQLAlchemy at once; a bad URL fails here
 
     @functools.cached_property
     def engine(self) -> Engine:
@@ -235,6 +235,11 @@ class Database:
         if self.pg_schema:
             connect_args["options"] = f"-csearch_path={self.pg_schema}"
         return create_engine(self.url, connect_args=connect_args, pool_pre_ping=True)
+
+    def load_orm(self) -> Engine:
+        """Import SQLAlchemy and create the engine now, on this thread (otherwise it happens on
+        first use of ``engine`` or ``session``)."""
+        return self.engine
 
     @functools.cached_property
     def _sessions(self) -> Any:
