@@ -29,6 +29,15 @@ class ChangeBus(QObject):
 
     changed = Signal(str)
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.generation = 0  # how many changes were announced; caches compare it
+        # Connected first, so every listener already sees the count of the change it hears of.
+        self.changed.connect(self._count)
+
+    def _count(self, _entity: str) -> None:
+        self.generation += 1
+
 
 @dataclass
 class AppContext:

@@ -224,3 +224,15 @@ def test_a_dashboard_left_before_it_filled_in_waits_until_shown_again(qtbot, cli
     assert dash._sections is None
     window.show_page("dashboard")
     qtbot.waitUntil(lambda: dash._sections is not None, timeout=10_000)
+
+
+def test_every_listener_of_the_change_bus_sees_the_change_already_counted(qtbot):
+    """Caches compare ``generation``; it moves before any listener runs, whatever their order."""
+    from carecoord.gui.context import ChangeBus
+
+    bus = ChangeBus()
+    heard: list[int] = []
+    bus.changed.connect(lambda _entity: heard.append(bus.generation))
+    bus.changed.emit("patient")
+    bus.changed.emit("external")
+    assert heard == [1, 2]

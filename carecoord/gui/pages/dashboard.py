@@ -143,6 +143,7 @@ class DashboardPage(QWidget):
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(body)
         outer.addWidget(scroll, 1)
+        ctx.bus.changed.connect(self._on_bus)
 
     @property
     def sections(self) -> dict[str, QWidget]:
@@ -168,8 +169,6 @@ class DashboardPage(QWidget):
             self.column.insertWidget(index, box)
             self._sections[spec.key] = widget
             self._boxes[spec.key] = box
-        # After the sections' own listeners: they drop their caches before the page reloads.
-        self.ctx.bus.changed.connect(self._on_bus)
         self.refresh()
         # Lay the filled column out now, so the next paint never shows it squeezed.
         self.column.activate()
@@ -206,6 +205,8 @@ class DashboardPage(QWidget):
             self.refresh()
 
     def _on_bus(self, _entity: str) -> None:
+        if self._sections is None:
+            return  # not built yet: it reads fresh data when it is
         if self.isVisible():
             self.refresh()
         else:

@@ -34,18 +34,24 @@ ROWS_SHOWN = 12  # rows visible without an inner scroll bar; the page itself scr
 _SHARED_SECONDS = 1.0
 # After a clinic-wide change the dashboard recomputes dates in slices, never freezing long.
 REFRESH_BUDGET_SECONDS = 1.5
-_cache: dict[int, tuple[float, DashboardData]] = {}
+_cache: dict[int, tuple[float, int, DashboardData]] = {}
 
 
 def shared_data(ctx: AppContext, *, fresh: bool = False) -> DashboardData:
-    """One dashboard read for all four sections of a refresh."""
+    """One dashboard read for all four sections of a refresh. Any change announced on the bus
+    since the read makes it stale, whichever listener asks first."""
     key = id(ctx)
     now = time.monotonic()
     cached = _cache.get(key)
-    if not fresh and cached is not None and now - cached[0] < _SHARED_SECONDS:
-        return cached[1]
+    if (
+        not fresh
+        and cached is not None
+        and now - cached[0] < _SHARED_SECONDS
+        and cached[1] == ctx.bus.generation
+    ):
+        return cached[2]
     data = ctx.call(refills.dashboard_data, refresh_budget_seconds=REFRESH_BUDGET_SECONDS)
-    _cache[key] = (now, data)
+    _cache[key] = (now, ctx.bus.generation, data)
     return data
 
 
@@ -90,7 +96,6 @@ class RefillSection(QWidget):
         self.list.activated.connect(lambda index: self._open(self.list.itemFromIndex(index)))
         self.list.itemDoubleClicked.connect(lambda item, _c: self._open(item))
         layout.addWidget(self.list)
-        ctx.bus.changed.connect(lambda _entity: forget_shared(ctx))
 
     def refresh(self) -> None:
         self.show_data(shared_data(self.ctx))
