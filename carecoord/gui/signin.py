@@ -44,6 +44,8 @@ class SignInDialog(QDialog):
         self.warmup = warmup  # the ORM loading meanwhile; waited for before signing in
         self.actor: Actor | None = None
         self.setWindowTitle("Sign in to CareCoord")
+        # Wide enough for a clinic's name on one or two lines and untruncated buttons.
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 60)
         layout = QVBoxLayout(self)
         layout.addWidget(heading(f"Sign in{f' — {clinic}' if clinic else ''}"))
         form = QFormLayout()
