@@ -2,9 +2,15 @@
 
 ``RefillForecast`` is derived data: one small row per patient holding the current alarm, due
 and battery dates, so the dashboard is an indexed range query instead of a computation over
-every refill. A row is marked ``stale`` whenever something it depends on changes (a program
-confirmed on the pump, an implant record, the patient's status, a refill setting); readers
-recompute the stale rows before answering (services.refills.refresh_stale_forecasts).
+every refill. A row is marked ``stale`` whenever something it depends on changes (a program,
+an implant record, a refill visit or appointment, the patient's own alarm volume, the patient's
+status, a refill setting): database triggers do it (migration 0005_forecast_triggers), in the
+same transaction as the change and whatever program made it, so no correctness rests on which
+modules a process imported. Each mark also bumps ``generation``: a recomputation stores its
+result only if the generation it started from is still the row's, so a change committed
+meanwhile on another workstation leaves the row stale instead of marked current with old
+inputs. Readers recompute stale rows before answering, or say they are being recomputed
+(services.refills).
 """
 
 from __future__ import annotations
@@ -21,15 +27,13 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    event,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from carecoord.store.models import Base, Patient, SettingRow
-from carecoord.store.models_pump import Implant, PumpProgram
+from carecoord.store.models import Base
 from carecoord.store.types import DecimalText, UTCDateTime, utcnow
 
 
@@ -174,6 +178,8 @@ class RefillForecast(Base):
     battery_eri_by: Mapped[dt.date | None] = mapped_column(Date)
     battery_estimate: Mapped[bool] = mapped_column(Boolean, default=False)
     computed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Bumped by every mark as stale (see the module docstring).
+    generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         Index("ix_refill_forecasts_due", "due_date"),
@@ -182,7 +188,9 @@ class RefillForecast(Base):
     )
 
 
-# Settings that change forecast dates: a change marks every forecast stale.
+# Settings that change forecast dates: the settings trigger marks every forecast stale when one
+# of them changes (the list is fixed in migration 0005_forecast_triggers; a new one needs a
+# revision that replaces the trigger).
 FORECAST_SETTINGS = frozenset(
     {
         "alarm_volume_ml",
@@ -191,46 +199,30 @@ FORECAST_SETTINGS = frozenset(
         "drug_stability_days",
         "battery_warning_months",
         "device_catalog",
+        "clinic_time_zone",
     }
 )
 
 
 def mark_forecasts_stale(session: Session, patient_ids: set[int] | None) -> None:
-    """Mark the forecasts of these patients (None: every patient) for recomputation.
-
-    A missing row is created stale (an upsert, so two workstations never collide).
-    """
+    """Mark the forecasts of these patients (None: every patient) for recomputation, for a
+    change the triggers cannot see (e.g. a new rule in the code). A missing row is created
+    stale (an upsert, so two workstations never collide)."""
     connection = session.connection()
     table = RefillForecast.__table__
+    bump = {"stale": True, "generation": table.c.generation + 1}
     if patient_ids is None:
-        connection.execute(update(table).values(stale=True))
+        connection.execute(update(table).values(**bump))
         return
     if not patient_ids:
         return
     rows = [
-        {"patient_id": pid, "stale": True, "due_limit": "", "due_reason": ""} for pid in patient_ids
+        {"patient_id": pid, "stale": True, "due_limit": "", "due_reason": "", "generation": 0}
+        for pid in patient_ids
     ]
     if connection.dialect.name == "postgresql":
         statement: Any = pg_insert(table)
     else:
         statement = sqlite_insert(table)
-    statement = statement.on_conflict_do_update(index_elements=["patient_id"], set_={"stale": True})
+    statement = statement.on_conflict_do_update(index_elements=["patient_id"], set_=bump)
     connection.execute(statement, rows)
-
-
-@event.listens_for(Session, "after_flush")
-def _forecast_inputs_changed(session: Session, _context: object) -> None:
-    """Mark forecasts stale in the same transaction as the change that moves their dates."""
-    patients: set[int] = set()
-    everyone = False
-    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
-        if isinstance(obj, PumpProgram | Implant):
-            patients.add(obj.patient_id)
-        elif isinstance(obj, Patient) and obj.id is not None and obj not in session.new:
-            patients.add(obj.id)
-        elif isinstance(obj, SettingRow) and obj.key in FORECAST_SETTINGS:
-            everyone = True
-    if everyone:
-        mark_forecasts_stale(session, None)
-    elif patients:
-        mark_forecasts_stale(session, patients)
