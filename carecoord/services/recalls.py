@@ -34,6 +34,7 @@ from carecoord.services.refills import (
     DEFAULT_APPOINTMENT_MINUTES,
     MAX_NOTE,
     _store_forecast,
+    current_forecast,
     refresh_stale_forecasts,
 )
 from carecoord.services.settings import load_settings
@@ -310,7 +311,7 @@ def log_contact_attempt(
         )
     ).first()
     if entry is None:
-        forecast = session.get(RefillForecast, patient_id)
+        forecast = current_forecast(session, patient_id, now)
         entry = RecallEntry(
             patient_id=patient_id,
             opened_at=now,
@@ -419,14 +420,10 @@ def export_calendar(
     require(actor, Permission.VIEW_PATIENTS)
     settings = load_settings(session)
     items = appointments(session, actor, start=start, end=end)
-    forecasts = {
-        f.patient_id: f
-        for f in session.scalars(
-            select(RefillForecast).where(
-                RefillForecast.patient_id.in_({a.patient_id for a in items})
-            )
-        ).all()
-    }
+    # Dates for the records as stored now: stale ones recomputed first, any marked stale
+    # meanwhile computed on read.
+    refresh_stale_forecasts(session)
+    forecasts = {pid: current_forecast(session, pid) for pid in {a.patient_id for a in items}}
     from icalendar import Calendar, Event  # only needed for an export, not at start-up
 
     calendar = Calendar()

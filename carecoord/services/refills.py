@@ -17,8 +17,11 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import and_, case, func, select, true, update
+from sqlalchemy import and_, case, false, func, select, true, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from carecoord.domain.devices import (
@@ -935,6 +938,37 @@ def forecast_row_values(values: ForecastValues, now: dt.datetime) -> dict[str, o
     }
 
 
+def _generation(session: Session, patient_id: int) -> int | None:
+    """The forecast row's generation now (None: no row), read before the inputs are."""
+    return session.scalar(
+        select(RefillForecast.generation).where(RefillForecast.patient_id == patient_id)
+    )
+
+
+def _save_values(
+    session: Session, patient_id: int, generation: int | None, values: dict[str, object]
+) -> bool:
+    """Store computed values as current unless the row was marked stale again since
+    ``generation`` was read (a change committed meanwhile): then it stays stale. True if
+    stored."""
+    table = RefillForecast.__table__
+    if generation is None:
+        connection = session.connection()
+        insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+        result = connection.execute(
+            insert(table)
+            .values(patient_id=patient_id, generation=0, **values)
+            .on_conflict_do_nothing(index_elements=["patient_id"])
+        )
+    else:
+        result = session.execute(
+            update(table)
+            .where(table.c.patient_id == patient_id, table.c.generation == generation)
+            .values(**values)
+        )
+    return bool(result.rowcount)
+
+
 def _store_forecast(
     session: Session,
     patient_id: int,
@@ -942,17 +976,13 @@ def _store_forecast(
     catalog: list[DeviceModel] | None,
     tz: dt.tzinfo,
     now: dt.datetime,
-) -> None:
-    values = forecast_row_values(
-        compute_forecast(session, patient_id, settings, catalog, tz, now), now
-    )
-    row = session.get(RefillForecast, patient_id)
-    if row is None:
-        session.add(RefillForecast(patient_id=patient_id, **values))
-    else:
-        for key, value in values.items():
-            setattr(row, key, value)
-    session.flush()
+) -> ForecastValues:
+    """Recompute and store the patient's forecast in the caller's transaction; returns it."""
+    session.flush()  # the triggers have marked the row for the changes made so far
+    generation = _generation(session, patient_id)
+    computed = compute_forecast(session, patient_id, settings, catalog, tz, now)
+    _save_values(session, patient_id, generation, forecast_row_values(computed, now))
+    return computed
 
 
 def refresh_stale_forecasts(
@@ -963,11 +993,13 @@ def refresh_stale_forecasts(
     batch: int = 200,
 ) -> int:
     """Recompute the forecasts marked stale, the soonest due first; returns how many are
-    still stale (0 without a budget). Commits each batch.
+    still stale (0 without a budget, unless other workstations keep changing records).
+    Commits each batch.
 
     A clinic-wide change (a refill setting) marks every row stale; recomputing tens of
     thousands takes minutes, so a screen passes ``budget_seconds`` and says how many are left
-    while a scheduled job (``carecoord due``) finishes them all.
+    (their dates are not shown meanwhile) while a scheduled job (``carecoord due``) finishes
+    them all. A row marked stale again while it was being recomputed stays stale.
     """
     started = time.monotonic()
     stale = RefillForecast.stale == true()
@@ -976,27 +1008,29 @@ def refresh_stale_forecasts(
     if session.scalar(select(RefillForecast.patient_id).where(stale).limit(1)) is None:
         return 0
     settings: ClinicSettings | None = None
+    skipped: set[int] = set()
     while True:
-        ids = session.scalars(
-            select(RefillForecast.patient_id)
+        query = (
+            select(RefillForecast.patient_id, RefillForecast.generation)
             .where(stale)
             .order_by(RefillForecast.due_date.is_(None), RefillForecast.due_date)
             .limit(batch)
-        ).all()
-        if not ids:
-            return 0
+        )
+        if skipped:
+            query = query.where(RefillForecast.patient_id.not_in(skipped))
+        rows = session.execute(query).all()
+        if not rows:
+            session.commit()
+            return session.scalar(select(func.count()).where(stale)) or 0
         if settings is None:
             now = now or _now()
             settings, catalog, tz = load_settings(session), load_catalog(session), clinic_zone()
-        for patient_id in ids:
+        for patient_id, generation in rows:
             values = forecast_row_values(
                 compute_forecast(session, patient_id, settings, catalog, tz, now), now
             )
-            session.execute(
-                update(RefillForecast)
-                .where(RefillForecast.patient_id == patient_id)
-                .values(**values)
-            )
+            if not _save_values(session, patient_id, generation, values):
+                skipped.add(patient_id)  # changed meanwhile: the next read recomputes it
         session.commit()
         if budget_seconds is not None and time.monotonic() - started > budget_seconds:
             return session.scalar(select(func.count()).where(stale)) or 0
@@ -1033,33 +1067,53 @@ class PatientForecast:
         return self.due_date is not None and self.due_date < self.today
 
 
+def _fresh_row(session: Session, patient_id: int) -> RefillForecast | None:
+    """The forecast row as stored now (the session may hold an older copy: the triggers and
+    the guarded updates write it without the ORM)."""
+    return session.execute(
+        select(RefillForecast)
+        .where(RefillForecast.patient_id == patient_id)
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+
+
+def _current_row_values(session: Session, patient_id: int) -> dict[str, object]:
+    """The patient's forecast columns, current for the records as stored now: the stored row
+    when it is not stale, else computed on read (and stored, unless changed meanwhile)."""
+    row = _fresh_row(session, patient_id)
+    if row is not None and not row.stale:
+        return {c.key: getattr(row, c.key) for c in RefillForecast.__table__.columns}
+    now = _now()
+    values = forecast_row_values(
+        _store_forecast(session, patient_id, load_settings(session), None, clinic_zone(), now),
+        now,
+    )
+    session.commit()
+    return values
+
+
 def patient_forecast(
     session: Session, actor: Actor, patient_id: int, today: dt.date | None = None
 ) -> PatientForecast:
-    """The patient's alarm date, refill due date with its reason, and battery window."""
+    """The patient's alarm date, refill due date with its reason, and battery window, for the
+    records as stored now (computed on read when the stored forecast is stale)."""
     require(actor, Permission.VIEW_PATIENTS)
     patient_or_404(session, patient_id)
-    row = session.get(RefillForecast, patient_id)
-    if row is None or row.stale:
-        now = _now()
-        _store_forecast(session, patient_id, load_settings(session), None, clinic_zone(), now)
-        session.commit()
-        row = session.get(RefillForecast, patient_id)
-        assert row is not None
+    row: Any = _current_row_values(session, patient_id)
     return PatientForecast(
         patient_id=patient_id,
-        fill_date=row.fill_date,
-        volume_after_fill_ml=row.volume_after_fill_ml,
-        alarm_volume_ml=row.alarm_volume_ml,
-        alarm_date=row.alarm_date,
-        due_date=row.due_date,
-        due_limit=DueLimit(row.due_limit) if row.due_limit else None,
-        due_reason=row.due_reason,
-        next_appointment_at=row.next_appointment_at,
-        battery_replace_by=row.battery_replace_by,
-        battery_plan_by=row.battery_plan_by,
-        battery_eri_by=row.battery_eri_by,
-        battery_estimate=row.battery_estimate,
+        fill_date=row["fill_date"],
+        volume_after_fill_ml=row["volume_after_fill_ml"],
+        alarm_volume_ml=row["alarm_volume_ml"],
+        alarm_date=row["alarm_date"],
+        due_date=row["due_date"],
+        due_limit=DueLimit(row["due_limit"]) if row["due_limit"] else None,
+        due_reason=row["due_reason"],
+        next_appointment_at=row["next_appointment_at"],
+        battery_replace_by=row["battery_replace_by"],
+        battery_plan_by=row["battery_plan_by"],
+        battery_eri_by=row["battery_eri_by"],
+        battery_estimate=bool(row["battery_estimate"]),
         patient_alarm_volume_ml=patient_alarm_volume(session, patient_id),
         today=today or dt.datetime.now(clinic_zone()).date(),
     )
@@ -1194,6 +1248,16 @@ class BatteryRow:
     status: str
 
 
+@dataclass(frozen=True)
+class RecomputingRow:
+    """A patient whose refill dates are being recomputed: listed without any date."""
+
+    patient_id: int
+    mrn: str
+    name: str
+    status: str = "Refill dates being recomputed"
+
+
 @dataclass
 class DashboardData:
     today: dt.date
@@ -1208,8 +1272,12 @@ class DashboardData:
     discrepancy_count: int = 0
     battery: list[BatteryRow] = field(default_factory=list)
     battery_count: int = 0
-    # Patients whose dates are still being recomputed after a clinic-wide change.
+    # Patients whose dates are being recomputed (after a clinic-wide change, or changed on
+    # another workstation since this read began): counted and named, never shown with a date.
     stale_remaining: int = 0
+    recomputing: list[RecomputingRow] = field(default_factory=list)
+    # When the newest of the forecasts listed was computed (None: none is stored).
+    computed_at: dt.datetime | None = None
 
 
 _F = RefillForecast.__table__.c
@@ -1276,23 +1344,26 @@ def dashboard_data(
     all of them); ``stale_remaining`` says how many were left.
     """
     require(actor, Permission.VIEW_PATIENTS)
-    remaining = refresh_stale_forecasts(session, budget_seconds=refresh_budget_seconds)
+    refresh_stale_forecasts(session, budget_seconds=refresh_budget_seconds)
     settings = load_settings(session)
     today = today or dt.datetime.now(clinic_zone()).date()
     due_days = settings.due_soon_days if due_days is None else due_days
     soon_end = today + dt.timedelta(days=due_days)
     battery_end = add_months(today, settings.battery_warning_months)
     data = DashboardData(today, due_days, settings.battery_warning_months)
-    data.stale_remaining = remaining
     forecasts, visits, patients = (
         RefillForecast.__table__,
         RefillVisit.__table__,
         Patient.__table__,
     )
-    overdue = _F.due_date < today
-    soon = and_(_F.due_date >= today, _F.due_date <= soon_end)
+    # A stale row holds dates computed from older records or settings: it is never listed
+    # as if current; such patients are counted in ``stale_remaining`` and named in
+    # ``recomputing`` instead.
+    current = _F.stale == false()
+    overdue = and_(current, _F.due_date < today)
+    soon = and_(current, _F.due_date >= today, _F.due_date <= soon_end)
     pending = _V.review_pending == true()
-    battery_where = _F.battery_replace_by <= battery_end
+    battery_where = and_(current, _F.battery_replace_by <= battery_end)
     past_alarm_first = case((_F.alarm_date <= today, 0), else_=1)
     data.overdue = _due_rows(
         session, overdue, (past_alarm_first, _F.due_date, _F.patient_id), today, limit
@@ -1362,6 +1433,7 @@ def dashboard_data(
         data.due_soon_count,
         data.discrepancy_count,
         data.battery_count,
+        data.stale_remaining,
     ) = session.execute(
         select(
             count(forecasts, overdue),
@@ -1369,8 +1441,21 @@ def dashboard_data(
             count(forecasts, soon),
             count(visits, pending),
             count(forecasts, battery_where),
+            count(forecasts, _F.stale == true()),
         )
     ).one()
+    if data.stale_remaining:
+        data.recomputing = [
+            RecomputingRow(pid, mrn, f"{family.upper()}, {given}")
+            for pid, mrn, family, given in session.execute(
+                select(_F.patient_id, _P.mrn, _P.family_name, _P.given_names)
+                .select_from(forecasts.join(patients, _P.id == _F.patient_id))
+                .where(_F.stale == true())
+                .order_by(_P.family_name, _P.given_names, _F.patient_id)
+                .limit(limit)
+            ).all()
+        ]
+    data.computed_at = session.scalar(select(func.max(_F.computed_at)).where(_F.stale == false()))
     return data
 
 
@@ -1382,7 +1467,7 @@ def current_forecast(
     session: Session, patient_id: int, now: dt.datetime | None = None
 ) -> ForecastValues | None:
     """The stored forecast row; computed afresh (and not stored) when missing or stale."""
-    row = session.get(RefillForecast, patient_id)
+    row = _fresh_row(session, patient_id)
     if row is not None and not row.stale:
         return ForecastValues(
             implant_id=row.implant_id,
@@ -1422,6 +1507,17 @@ def refill_list_ids(session: Session, day: dt.date, tz: dt.tzinfo) -> list[int]:
         )
     ).all()
     due = session.scalars(
-        select(RefillForecast.patient_id).where(RefillForecast.due_date == day)
+        select(RefillForecast.patient_id).where(
+            RefillForecast.due_date == day, RefillForecast.stale == false()
+        )
     ).all()
-    return sorted({*booked, *due})
+    # Marked stale meanwhile (a change on another workstation): their dates computed on read.
+    changed = session.scalars(
+        select(RefillForecast.patient_id).where(RefillForecast.stale == true())
+    ).all()
+    again = [
+        pid
+        for pid in changed
+        if (values := current_forecast(session, pid)) is not None and values.due_date == day
+    ]
+    return sorted({*booked, *due, *again})

@@ -146,18 +146,26 @@ class OverdueRefills(RefillSection):
 
     def show_data(self, data: DashboardData) -> None:
         n, risk = data.overdue_count, data.past_alarm_count
+        left = data.stale_remaining
         if n == 0:
-            text = "No refill is overdue."
+            text = (
+                "No refill is overdue among the patients whose dates are recomputed."
+                if left
+                else "No refill is overdue."
+            )
         else:
             text = f"{n} refill{'s' if n != 1 else ''} overdue"
             if risk:
                 text += f", {risk} past the alarm date: withdrawal risk, call first"
             text += "." + _more(len(data.overdue), n)
-        if data.stale_remaining:
-            # A refill setting changed: say so, and carry on recomputing in a moment.
+        if left:
+            # Their stored dates are from before a change: they are not listed until
+            # recomputed, which carries on in a moment.
+            names = ", ".join(r.name for r in data.recomputing[:5])
+            more = f" and {left - 5} more" if left > 5 else ""
             text += (
-                f"\nRecomputing refill dates after a settings change: {data.stale_remaining} "
-                "patients left; their rows may still show the old dates."
+                f"\nRefill dates being recomputed for {left} patient{'s' if left != 1 else ''} "
+                f"({names}{more}): not listed in any section until their new dates are known."
             )
             QTimer.singleShot(300, self._refresh_page)
         self.count_label.setText(text)
