@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -24,6 +25,12 @@ from carecoord.services.context import Actor
 from carecoord.store.database import Database
 from carecoord.store.models import User
 from carecoord.store.schema import metadata
+
+# Property tests: a small profile by default; the deep one is run by hand with
+# CARECOORD_HYPOTHESIS=deep (a test that sets its own max_examples keeps it).
+hypothesis_settings.register_profile("small", max_examples=100, deadline=None)
+hypothesis_settings.register_profile("deep", max_examples=20_000, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("CARECOORD_HYPOTHESIS", "small"))
 
 PG_URL = os.environ.get(
     "CARECOORD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

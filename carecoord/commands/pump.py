@@ -11,6 +11,7 @@ from carecoord.domain.program import (
     dose_per_day_by_weekday,
     volume_per_day_ml,
 )
+from carecoord.domain.refill_status import current_dates_lines
 from carecoord.domain.units import (
     format_date,
     format_datetime,
@@ -18,7 +19,7 @@ from carecoord.domain.units import (
     format_ml,
     format_number,
 )
-from carecoord.services import patients, programs
+from carecoord.services import patients, programs, refills
 from carecoord.services.context import SYSTEM
 
 
@@ -39,6 +40,7 @@ def _show(args: argparse.Namespace) -> int:
     with db.session() as session:
         patient = patients.find_by_mrn(session, SYSTEM, args.mrn)
         context = programs.load_draft_context(session, SYSTEM, patient.id)
+        forecast = refills.patient_forecast(session, SYSTEM, patient.id)
     print(f"{patient.display_name} ({patient.mrn}), born {format_date(patient.date_of_birth)}")
     implant = context.implant
     if implant is None:
@@ -86,6 +88,27 @@ def _show(args: argparse.Namespace) -> int:
             )
         if active.alarm_mismatch:
             print(f"MISMATCH: {active.alarm_mismatch_text}")
+    if implant is not None:
+        alarm = context.alarm_volume
+        if alarm is not None:
+            print(f"{alarm.words}.")
+            if alarm.warning:
+                print(f"WARNING: {alarm.warning}")
+        lines = current_dates_lines(
+            due_date=forecast.due_date,
+            due_reason=forecast.due_reason,
+            alarm_date=forecast.alarm_date,
+            alarm_volume_ml=forecast.alarm_volume_ml,
+            fill_date=forecast.fill_date,
+            volume_after_fill_ml=forecast.volume_after_fill_ml,
+            today=forecast.today,
+        )
+        if lines:
+            print(f"Now, from the refill record: {forecast.status_words}.")
+            for line in lines:
+                print(f"  {line}")
+        else:
+            print("Now: no refill can be planned until a program is confirmed on the pump.")
     pending = context.unfinished
     if pending is not None:
         print(

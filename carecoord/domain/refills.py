@@ -68,21 +68,79 @@ class DueLimit(StrEnum):
         }[self]
 
 
+class AlarmVolumeSource(StrEnum):
+    """Where the alarm volume used for the dates comes from."""
+
+    PATIENT = "patient"  # the patient's own setting [21]
+    CLINIC = "clinic"  # the clinic setting (default 2 mL [21])
+    DEVICE = "device"  # the pump's own refill point (Prometra 3.0 mL [27])
+
+
+@dataclass(frozen=True)
+class AlarmVolume:
+    """The alarm volume the dates use, where it comes from, and a warning when the patient's
+    own setting is below the pump's refill point (and so not used)."""
+
+    volume_ml: Decimal
+    source: AlarmVolumeSource
+    patient_ml: Decimal | None
+    device_ml: Decimal | None
+    warning: str = ""
+
+    @property
+    def words(self) -> str:
+        """ "Alarm volume 3 mL (the pump's own refill point)" for a screen."""
+        where = {
+            AlarmVolumeSource.PATIENT: "this patient's own setting",
+            AlarmVolumeSource.CLINIC: "clinic setting",
+            AlarmVolumeSource.DEVICE: "the pump's own refill point",
+        }[self.source]
+        return f"Alarm volume {format_ml(self.volume_ml)} ({where})"
+
+
+def choose_alarm_volume(
+    settings: ClinicSettings,
+    device: DeviceModel | None = None,
+    patient_alarm_volume_ml: Decimal | None = None,
+) -> AlarmVolume:
+    """The alarm volume every screen, command and handout uses for the dates (CLINICAL.md
+    sections 4 and 5).
+
+    The patient's own setting [21] replaces the clinic setting, but never goes below the pump's
+    own refill point (Prometra computes its "next refill" at 3.0 mL [27]): a smaller volume
+    would give a later date than the pump itself, so the larger one is used and a warning says
+    why. Without a patient setting: the larger of the clinic setting and the device's default,
+    for the same reason (the larger volume gives the earlier, safer date).
+    """
+    device_ml = None if device is None else device.default_alarm_volume_ml
+    if patient_alarm_volume_ml is not None:
+        if device_ml is not None and patient_alarm_volume_ml < device_ml:
+            return AlarmVolume(
+                device_ml,
+                AlarmVolumeSource.DEVICE,
+                patient_alarm_volume_ml,
+                device_ml,
+                warning=(
+                    f"This patient's alarm volume ({format_ml(patient_alarm_volume_ml)}) is "
+                    f"below the pump's own refill point ({device.name if device else 'pump'}: "
+                    f"{format_ml(device_ml)}), so the dates use {format_ml(device_ml)}."
+                ),
+            )
+        return AlarmVolume(
+            patient_alarm_volume_ml, AlarmVolumeSource.PATIENT, patient_alarm_volume_ml, device_ml
+        )
+    if device_ml is not None and device_ml > settings.alarm_volume_ml:
+        return AlarmVolume(device_ml, AlarmVolumeSource.DEVICE, None, device_ml)
+    return AlarmVolume(settings.alarm_volume_ml, AlarmVolumeSource.CLINIC, None, device_ml)
+
+
 def alarm_volume_for(
     settings: ClinicSettings,
     device: DeviceModel | None = None,
     patient_alarm_volume_ml: Decimal | None = None,
 ) -> Decimal:
-    """The alarm volume to use: the patient's own setting if any [21], else the larger of the
-    clinic setting and the device's default (Prometra computes its date at 3.0 mL [27]).
-
-    The larger one is chosen because it gives the earlier, safer date.
-    """
-    if patient_alarm_volume_ml is not None:
-        return patient_alarm_volume_ml
-    if device is None:
-        return settings.alarm_volume_ml
-    return max(settings.alarm_volume_ml, device.default_alarm_volume_ml)
+    """The alarm volume the dates use (see ``choose_alarm_volume``)."""
+    return choose_alarm_volume(settings, device, patient_alarm_volume_ml).volume_ml
 
 
 # --------------------------------------------------------------------------------------------

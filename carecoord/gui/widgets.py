@@ -46,6 +46,33 @@ class FieldMessage(QLabel):
         self.style().polish(self)
 
 
+class WrappingLabel(QLabel):
+    """A word-wrapped label that keeps the height its wrapped text needs at its width.
+
+    A layout inside a resizable scroll area sizes a wrapped label by its unwrapped hint and can
+    squeeze it below its text (the lines then overlap); this label sets its minimum height from
+    ``heightForWidth`` whenever its text or width changes.
+    """
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self._fit()
+
+    def _fit(self) -> None:
+        needed = self.heightForWidth(max(self.width(), 1))
+        if needed > 0 and needed != self.minimumHeight():
+            self.setMinimumHeight(needed)
+
+
 E = TypeVar("E", bound=Enum)
 
 

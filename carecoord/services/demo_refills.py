@@ -22,7 +22,7 @@ from carecoord.domain.enums import Discipline, PatientStatus
 from carecoord.domain.program import Program, PumpMode, RateUnit, Step, continuous_program
 from carecoord.domain.program_safety import Phase
 from carecoord.domain.refill_status import DRUG_NAME, ContactOutcome
-from carecoord.domain.refills import forecast_refill
+from carecoord.domain.refills import alarm_volume_for, forecast_refill
 from carecoord.services import audit, programs, pumps, recalls, refills
 from carecoord.services.context import SYSTEM
 from carecoord.services.demo import DemoClinic
@@ -253,7 +253,9 @@ def _patient_history(
     if implant.device is None:
         return "pump model not in the catalog"
     fill_ml = implant.device.reservoir_ml
-    alarm_ml = refills.alarm_volume_for(settings, implant.device)
+    alarm_ml = alarm_volume_for(
+        settings, implant.device, pumps.patient_alarm_volume(session, patient.id)
+    )
     shape = forecast_refill(today, fill_ml, active.program, tz, settings, alarm_volume_ml=alarm_ml)
     due, alarm = shape.days_to_due, shape.days_to_alarm
     context = refills.refill_context(session, clinic.nurse, patient.id)

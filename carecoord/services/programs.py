@@ -42,13 +42,18 @@ from carecoord.domain.program_safety import (
     is_increase,
 )
 from carecoord.domain.program_status import ProgramStatus
-from carecoord.domain.refills import ProgramPeriod, alarm_volume_for, forecast_refill
+from carecoord.domain.refills import (
+    AlarmVolume,
+    ProgramPeriod,
+    choose_alarm_volume,
+    forecast_refill,
+)
 from carecoord.domain.settings import ClinicSettings
 from carecoord.domain.units import format_date, format_ml, format_number
 from carecoord.services import audit
 from carecoord.services.context import Actor, require
 from carecoord.services.errors import ConflictError, NotFound
-from carecoord.services.pumps import ImplantView, active_implant
+from carecoord.services.pumps import ImplantView, active_implant, patient_alarm_volume
 from carecoord.services.settings import load_settings
 from carecoord.store.models import Patient, User
 from carecoord.store.models_pump import PumpProgram
@@ -390,6 +395,7 @@ class DraftContext:
     default_phase: Phase
     alarm_volume_ml: Decimal
     settings: ClinicSettings
+    alarm_volume: AlarmVolume | None = None  # where alarm_volume_ml comes from, and why
 
     def alarm_date(
         self, program: Program, programmed_on: dt.date, reservoir_ml: Decimal
@@ -447,6 +453,9 @@ def _draft_context(session: Session, patient_id: int) -> DraftContext:
     implant = active_implant(session, patient_id)
     unfinished = _unfinished_row(session, patient_id)
     settings = load_settings(session)
+    alarm = choose_alarm_volume(
+        settings, implant.device if implant else None, patient_alarm_volume(session, patient_id)
+    )
     return DraftContext(
         patient_id=patient_id,
         patient_name=f"{patient.family_name.upper()}, {patient.given_names}",
@@ -457,8 +466,9 @@ def _draft_context(session: Session, patient_id: int) -> DraftContext:
         unfinished=_view(session, unfinished) if unfinished else None,
         recent_increases=tuple(_recent_increases(session, patient_id)),
         default_phase=default_phase(session, patient_id, implant),
-        alarm_volume_ml=alarm_volume_for(settings, implant.device if implant else None),
+        alarm_volume_ml=alarm.volume_ml,
         settings=settings,
+        alarm_volume=alarm,
     )
 
 

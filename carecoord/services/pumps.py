@@ -39,6 +39,7 @@ from carecoord.services.pathway import patient_or_404
 from carecoord.services.settings import load_settings
 from carecoord.store.models import SettingRow
 from carecoord.store.models_pump import Implant
+from carecoord.store.models_refills import PatientAlarmVolume
 
 ENV_RESOURCES = "CARECOORD_RESOURCES"
 # The administrator's corrections of the catalog, kept as a settings row (JSON catalog).
@@ -487,6 +488,12 @@ def update_implant(
     )
     session.commit()
     return _view(session, row)
+
+
+def patient_alarm_volume(session: Session, patient_id: int) -> Decimal | None:
+    """The patient's own alarm volume [21], or None (the clinic setting applies)."""
+    row = session.get(PatientAlarmVolume, patient_id)
+    return None if row is None else row.alarm_volume_ml
 
 
 def active_implant(session: Session, patient_id: int) -> ImplantView | None:

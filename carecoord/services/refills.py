@@ -46,11 +46,12 @@ from carecoord.domain.refill_status import (
     is_past_alarm,
 )
 from carecoord.domain.refills import (
+    AlarmVolume,
     DueLimit,
     ProgramPeriod,
     ResidualCheck,
-    alarm_volume_for,
     check_residual,
+    choose_alarm_volume,
     describe_fill,
     expected_residual_ml,
     forecast_refill,
@@ -67,7 +68,7 @@ from carecoord.services.context import Actor, require
 from carecoord.services.errors import ConflictError, NotFound
 from carecoord.services.pathway import patient_or_404
 from carecoord.services.programs import clinic_zone, programs_in_force
-from carecoord.services.pumps import active_implant_row, load_catalog
+from carecoord.services.pumps import active_implant_row, load_catalog, patient_alarm_volume
 from carecoord.services.settings import load_settings
 from carecoord.store.models import Patient, User
 from carecoord.store.models_pump import PumpProgram
@@ -204,6 +205,7 @@ class RefillContext:
     last_visit_id: int | None
     periods: tuple[ProgramPeriod, ...]
     programs: tuple[ProgramChoice, ...]  # on this pump, oldest first
+    alarm_volume: AlarmVolume | None = None  # where alarm_volume_ml comes from, and why
 
     @property
     def active(self) -> ProgramChoice | None:
@@ -416,11 +418,6 @@ def _base_point(session: Session, patient_id: int, implant_id: int) -> BasePoint
     return BasePoint(latest.programmed_at, latest.reservoir_ml, None)
 
 
-def patient_alarm_volume(session: Session, patient_id: int) -> Decimal | None:
-    row = session.get(PatientAlarmVolume, patient_id)
-    return None if row is None else row.alarm_volume_ml
-
-
 def _context(
     session: Session,
     patient_id: int,
@@ -436,7 +433,7 @@ def _context(
     tz = tz or clinic_zone()
     now = now or _now()
     implant = active_implant_row(session, patient_id)
-    device = None
+    device: DeviceModel | None = None
     base = None
     programs: list[ProgramChoice] = []
     periods: list[ProgramPeriod] = []
@@ -449,6 +446,7 @@ def _context(
         programs = _program_choices(session, patient_id, implant.id)
         if base is not None:
             periods = programs_in_force(session, patient_id, base.at, now + dt.timedelta(days=2))
+    alarm = choose_alarm_volume(settings, device, patient_alarm_volume(session, patient_id))
     return RefillContext(
         patient_id=patient_id,
         patient_name=f"{patient.family_name.upper()}, {patient.given_names}",
@@ -459,13 +457,12 @@ def _context(
         reservoir_ml=device.reservoir_ml if device else None,
         settings=settings,
         tz=tz,
-        alarm_volume_ml=alarm_volume_for(
-            settings, device, patient_alarm_volume(session, patient_id)
-        ),
+        alarm_volume_ml=alarm.volume_ml,
         base=base,
         last_visit_id=base.visit_id if base else None,
         periods=tuple(periods),
         programs=tuple(programs),
+        alarm_volume=alarm,
     )
 
 

@@ -8,10 +8,12 @@ from decimal import Decimal
 import pytest
 
 from carecoord.cli import main
-from carecoord.services import programs
+from carecoord.domain.units import format_date
+from carecoord.services import programs, refills
 from carecoord.store.database import Database
 from tests.conftest import make_team
-from tests.services.pump_helpers import example2, implanted_patient
+from tests.services.pump_helpers import continuous, example2, implanted_patient
+from tests.services.refill_helpers import local, programmed
 
 
 @pytest.fixture
@@ -71,3 +73,28 @@ def test_program_help():
     with pytest.raises(SystemExit) as exc:
         main(["program", "show", "--help"])
     assert exc.value.code == 0
+
+
+def test_program_show_prints_the_current_dates_and_the_alarm_volume(url, capsys, password_hash):
+    """`program show` says the current due and alarm dates from the refill record, passed
+    ones in words, and the alarm volume it uses (a Prometra patient's 2.5 mL: 3 mL, warned)."""
+    db = Database(url)
+    db.upgrade()
+    team = make_team(db, password_hash)
+    day0 = dt.date.today() - dt.timedelta(days=30)
+    with db.session() as s:
+        patient, _ = implanted_patient(s, team.nurse, implant_date=day0, device_key="prometra2_20")
+        refills.set_patient_alarm_volume(s, team.nurse, patient.id, Decimal("2.5"), "Team")
+        programmed(s, team, patient.id, continuous("15"), at=local(day0, tz="UTC"))
+    db.dispose()
+    assert main(["program", "show", "--mrn", "MRN-100", "--database-url", url]) == 0
+    out = capsys.readouterr().out
+    alarm = day0 + dt.timedelta(days=23)  # (20 - 3) / 0.72 = 23.6
+    assert "Alarm volume 3 mL (the pump's own refill point)." in out
+    assert "WARNING: This patient's alarm volume (2.5 mL) is below the pump's own refill" in out
+    assert "Now, from the refill record: Overdue" in out
+    assert (
+        f"Low-reservoir alarm date {format_date(alarm)} (7 days ago, 3 mL left) has passed" in out
+    )
+    assert "Refill was due" in out and "now overdue" in out
+    assert f"Counted from the last fill on {format_date(day0)} to 20 mL." in out

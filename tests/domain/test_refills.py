@@ -5,6 +5,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from carecoord.domain.errors import Severity, errors_only
 from carecoord.domain.program import (
@@ -18,11 +20,13 @@ from carecoord.domain.program import (
     stopped_program,
 )
 from carecoord.domain.refills import (
+    AlarmVolumeSource,
     DueLimit,
     ProgramPeriod,
     RefillVisit,
     alarm_volume_for,
     check_residual,
+    choose_alarm_volume,
     describe_fill,
     discrepancy_threshold_ml,
     expected_residual_ml,
@@ -327,12 +331,54 @@ def test_settings_thresholds_are_honoured():
 
 
 def test_alarm_volume_choice():
-    """Patient setting first; else the larger of clinic setting and device default [21][27]."""
+    """Patient setting first, never below the pump's own refill point; else the larger of
+    clinic setting and device default [21][27]."""
     prometra = synchromed(default_alarm_volume_ml=D(3))
     assert alarm_volume_for(SETTINGS) == D(2)
     assert alarm_volume_for(SETTINGS, prometra) == D(3)
     assert alarm_volume_for(SETTINGS.with_changes(alarm_volume_ml=D(4)), prometra) == D(4)
-    assert alarm_volume_for(SETTINGS, prometra, D("2.5")) == D("2.5")
+    assert alarm_volume_for(SETTINGS, prometra, D("4")) == D("4")
+    # Below Prometra's 3.0 mL refill point: the dates use 3 mL, with a warning.
+    assert alarm_volume_for(SETTINGS, prometra, D("2.5")) == D(3)
+    # A patient's own volume may sit below the clinic setting (it replaces it) but not below
+    # the pump's refill point.
+    assert alarm_volume_for(
+        SETTINGS.with_changes(alarm_volume_ml=D(4)), synchromed(), D("2.5")
+    ) == D("2.5")
+
+
+def test_alarm_volume_below_the_pump_refill_point_is_warned_and_not_used():
+    """The warning names both volumes; the source says which one the dates use."""
+    prometra = synchromed(default_alarm_volume_ml=D(3), name="Prometra II 20 mL")
+    chosen = choose_alarm_volume(SETTINGS, prometra, D("2.5"))
+    assert chosen.volume_ml == D(3) and chosen.source is AlarmVolumeSource.DEVICE
+    assert chosen.patient_ml == D("2.5")
+    assert "2.5 mL" in chosen.warning and "Prometra II 20 mL: 3 mL" in chosen.warning
+    assert chosen.words == "Alarm volume 3 mL (the pump's own refill point)"
+    exact = choose_alarm_volume(SETTINGS, prometra, D(3))
+    assert exact.source is AlarmVolumeSource.PATIENT and not exact.warning
+    own = choose_alarm_volume(SETTINGS, synchromed(), D(4))
+    assert own.words == "Alarm volume 4 mL (this patient's own setting)" and not own.warning
+    assert choose_alarm_volume(SETTINGS).words == "Alarm volume 2 mL (clinic setting)"
+    assert choose_alarm_volume(SETTINGS, prometra).source is AlarmVolumeSource.DEVICE
+
+
+@given(
+    clinic=st.decimals(min_value=D("0.5"), max_value=D(10), places=1),
+    device=st.decimals(min_value=D("0.5"), max_value=D(10), places=1),
+    patient=st.none() | st.decimals(min_value=D("0.5"), max_value=D(10), places=1),
+)
+def test_alarm_volume_never_below_the_pump_refill_point(clinic, device, patient):
+    """Whatever is set, the dates never use a volume below the pump's own refill point, so a
+    date is never later than the pump's own [27]; a warning exactly when the patient's is."""
+    chosen = choose_alarm_volume(
+        SETTINGS.with_changes(alarm_volume_ml=clinic),
+        synchromed(default_alarm_volume_ml=device),
+        patient,
+    )
+    assert chosen.volume_ml >= device
+    assert chosen.volume_ml == max(device, clinic if patient is None else patient)
+    assert bool(chosen.warning) == (patient is not None and patient < device)
 
 
 # ---------------------------------------------------------------------------- visit checks

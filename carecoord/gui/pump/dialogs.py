@@ -37,6 +37,7 @@ from carecoord.domain.program_safety import (
     titration_limit_percent,
 )
 from carecoord.domain.program_status import PocketSide
+from carecoord.domain.refill_status import battery_plan_words
 from carecoord.domain.units import (
     QuantityError,
     format_date,
@@ -99,7 +100,7 @@ def battery_text(implant_date: dt.date | None, device_key: str, ctx: AppContext)
             f"The catalog has no battery life for the {device.name} (unconfirmed): plan "
             "replacement with the manufacturer."
         )
-    today = dt.date.today()
+    today = dt.datetime.now(programs.clinic_zone()).date()
     if today >= window.latest:
         status = "Battery beyond its design life: replace now."
     elif today >= window.plan_by:
@@ -109,15 +110,13 @@ def battery_text(implant_date: dt.date | None, device_key: str, ctx: AppContext)
     else:
         status = "Battery within its expected life."
     estimate = " (estimate: a value is unconfirmed)" if window.estimate else ""
-    eri = (
-        f"; the replacement alarm should sound by {format_date(window.eri_alarm_by)}"
-        if window.eri_alarm_by
-        else ""
-    )
+    latest = format_date(window.latest)
+    if window.latest < today:
+        latest += ", passed"
+    plan = "; ".join(battery_plan_words(window.plan_by, window.eri_alarm_by, today))
     return (
         f"{status} Replacement expected between {format_date(window.earliest)} and "
-        f"{format_date(window.latest)} (design limit); plan it by "
-        f"{format_date(window.plan_by)}{eri}{estimate}."
+        f"{latest} (design limit); {plan}{estimate}."
     )
 
 

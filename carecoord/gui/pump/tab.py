@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from carecoord.domain.permissions import Permission
 from carecoord.domain.program import dose_per_day_by_weekday
 from carecoord.domain.program_status import ProgramStatus
+from carecoord.domain.refill_status import current_dates_lines
 from carecoord.domain.units import format_date, format_datetime, format_ml
 from carecoord.gui.context import AppContext, gate
 from carecoord.gui.pump.catalog import open_catalog
@@ -46,12 +47,22 @@ from carecoord.gui.registry import (
     register_patient_tab,
 )
 from carecoord.gui.widgets import confirm, show_error
-from carecoord.services import programs
+from carecoord.services import programs, refills
 from carecoord.services.errors import ConflictError, ServiceError, ValidationFailed
 from carecoord.services.programs import DraftContext, ProgramView
+from carecoord.services.refills import PatientForecast
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
-REFRESH_ON = ("pump_program", "implant", "device_catalog", "patient", "external")
+REFRESH_ON = (
+    "pump_program",
+    "implant",
+    "device_catalog",
+    "patient",
+    "external",
+    "refill_visit",
+    "alarm_volume",
+    "settings",
+)
 
 
 def _html_escape(text: str) -> str:
@@ -66,6 +77,7 @@ class PumpProgramTab(QWidget):
         self.patient_id = patient_id
         self.context: DraftContext | None = None
         self.history: list[ProgramView] = []
+        self.forecast: PatientForecast | None = None
         self.setObjectName("pumpProgramTab")
         outer = QVBoxLayout(self)
         self.pages = QTabWidget()
@@ -144,6 +156,11 @@ class PumpProgramTab(QWidget):
         self.active_text.setWordWrap(True)
         self.active_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         active_layout.addWidget(self.active_text)
+        self.dates_text = QLabel()
+        self.dates_text.setObjectName("currentDatesText")
+        self.dates_text.setWordWrap(True)
+        self.dates_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        active_layout.addWidget(self.dates_text)
         self.mismatch_text = QLabel()
         self.mismatch_text.setObjectName("alarmMismatch")
         self.mismatch_text.setWordWrap(True)
@@ -200,11 +217,13 @@ class PumpProgramTab(QWidget):
         try:
             self.context = self.ctx.call(programs.load_draft_context, self.patient_id)
             self.history = self.ctx.call(programs.programs_of, self.patient_id)
+            self.forecast = self.ctx.call(refills.patient_forecast, self.patient_id)
         except ServiceError as exc:
             self.implant_text.setText(str(exc))
             return
         self._show_implant()
         self._show_active()
+        self._show_dates()
         self._show_unfinished()
         self._show_history()
         if not keep_editor or not self.editor.has_unsaved_changes():
@@ -273,8 +292,7 @@ class PumpProgramTab(QWidget):
                     f"At programming on {when}: reservoir {format_ml(active.reservoir_ml)}; "
                     "low-reservoir alarm then: programmer "
                     f"{format_date(active.vendor_alarm_date, missing='not recorded')}, CareCoord "
-                    f"{format_date(active.our_alarm_date)} (refills since then set the current "
-                    "date)."
+                    f"{format_date(active.our_alarm_date)} (the current dates are below)."
                 )
             if active.reason:
                 lines.append(f"Reason: {_html_escape(active.reason)}")
@@ -294,6 +312,35 @@ class PumpProgramTab(QWidget):
             self.new_button.setToolTip(
                 f"{self.context.unfinished.title} is not finished: finish or withdraw it first."
             )
+
+    def _show_dates(self) -> None:
+        """The current refill and alarm dates from the refill record (the Refills tab's)."""
+        assert self.context is not None
+        fc = self.forecast
+        if self.context.implant is None or fc is None:
+            self.dates_text.setText("")
+            self.dates_text.setVisible(False)
+            return
+        lines = current_dates_lines(
+            due_date=fc.due_date,
+            due_reason=fc.due_reason,
+            alarm_date=fc.alarm_date,
+            alarm_volume_ml=fc.alarm_volume_ml,
+            fill_date=fc.fill_date,
+            volume_after_fill_ml=fc.volume_after_fill_ml,
+            today=fc.today,
+        )
+        if not lines:
+            lines = ["No refill can be planned until a program is confirmed on the pump."]
+        else:
+            lines[0] = f"<b>{fc.status_words}.</b> " + lines[0]
+        alarm = self.context.alarm_volume
+        if alarm is not None:
+            lines.append(alarm.words + ".")
+            if alarm.warning:
+                lines.append(f"<b>Warning:</b> {_html_escape(alarm.warning)}")
+        self.dates_text.setText("<b>Now (from the refill record):</b><br>" + "<br>".join(lines))
+        self.dates_text.setVisible(True)
 
     def _show_unfinished(self) -> None:
         assert self.context is not None

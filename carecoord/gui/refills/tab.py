@@ -37,7 +37,12 @@ from PySide6.QtWidgets import (
 
 from carecoord.domain.errors import Problem, Severity
 from carecoord.domain.permissions import Permission
-from carecoord.domain.refill_status import DRUG_NAME, battery_words
+from carecoord.domain.refill_status import (
+    DRUG_NAME,
+    battery_plan_words,
+    battery_words,
+    current_dates_lines,
+)
 from carecoord.domain.units import (
     QuantityError,
     format_date,
@@ -49,7 +54,7 @@ from carecoord.domain.units import (
 from carecoord.gui.context import AppContext, gate
 from carecoord.gui.patient.dates import OptionalDateEdit
 from carecoord.gui.registry import PatientTabSpec, register_patient_tab
-from carecoord.gui.widgets import FieldMessage, chain_tab_order, show_error
+from carecoord.gui.widgets import FieldMessage, WrappingLabel, chain_tab_order, show_error
 from carecoord.services import refills
 from carecoord.services.errors import ConflictError, ServiceError, ValidationFailed
 from carecoord.services.refills import PatientForecast, RefillContext, RefillInput
@@ -149,17 +154,15 @@ class RefillsTab(QWidget):
         # Forecast: what a nurse needs before anything else.
         self.forecast_box = QGroupBox("Refill forecast")
         f = QVBoxLayout(self.forecast_box)
-        self.status_label = QLabel()
+        self.status_label = WrappingLabel()
         self.status_label.setObjectName("refillStatus")
-        self.status_label.setWordWrap(True)
         f.addWidget(self.status_label)
-        self.forecast_label = QLabel()
+        self.forecast_label = WrappingLabel()
         self.forecast_label.setObjectName("forecastText")
-        self.forecast_label.setWordWrap(True)
         self.forecast_label.setTextFormat(Qt.TextFormat.PlainText)
         f.addWidget(self.forecast_label)
         alarm_line = QHBoxLayout()
-        self.alarm_volume_label = QLabel()
+        self.alarm_volume_label = WrappingLabel()
         self.alarm_volume_label.setObjectName("alarmVolume")
         alarm_line.addWidget(self.alarm_volume_label, 1)
         self.alarm_volume_button = QPushButton("Patient's alarm volume…")
@@ -346,24 +349,25 @@ class RefillsTab(QWidget):
             )
         else:
             self.status_label.setText(fc.status_words)
-            lines = [
-                f"Refill due {format_date(fc.due_date)}: {fc.due_reason}.",
-                f"Low-reservoir alarm date {format_date(fc.alarm_date, missing='none (pump not delivering)')}"
-                f" ({format_ml(fc.alarm_volume_ml or 0)} left).",
-                f"Last fill {format_date(fc.fill_date)} to {format_ml(fc.volume_after_fill_ml or 0)}.",
-                "Next visit: "
-                + format_datetime(fc.next_appointment_at, missing="not booked")
-                + ".",
-            ]
+            lines = current_dates_lines(
+                due_date=fc.due_date,
+                due_reason=fc.due_reason,
+                alarm_date=fc.alarm_date,
+                alarm_volume_ml=fc.alarm_volume_ml,
+                fill_date=fc.fill_date,
+                volume_after_fill_ml=fc.volume_after_fill_ml,
+                today=fc.today,
+            )
+            lines.append(
+                "Next visit: " + format_datetime(fc.next_appointment_at, missing="not booked") + "."
+            )
             self.forecast_label.setText("\n".join(lines))
         battery = "Battery: unknown for this pump model."
         if fc.battery_replace_by is not None:
             words = battery_words(fc.battery_replace_by, fc.today, estimate=fc.battery_estimate)
-            battery = "Battery: " + words[0].lower() + words[1:]
-            battery += f"; plan the replacement by {format_date(fc.battery_plan_by)}"
-            if fc.battery_eri_by:
-                battery += f"; replacement alarm expected by {format_date(fc.battery_eri_by)}"
-            battery += "."
+            parts = [words[0].lower() + words[1:]]
+            parts += battery_plan_words(fc.battery_plan_by, fc.battery_eri_by, fc.today)
+            battery = "Battery: " + "; ".join(parts) + "."
         if context.implant_id is not None:
             self.forecast_label.setText(self.forecast_label.text() + "\n" + battery)
         risk = fc.past_alarm
@@ -371,11 +375,13 @@ class RefillsTab(QWidget):
         self.status_label.setObjectName("refillStatusRisk" if risk else "refillStatus")
         self.status_label.style().unpolish(self.status_label)
         self.status_label.style().polish(self.status_label)
-        own = fc.patient_alarm_volume_ml
-        self.alarm_volume_label.setText(
-            f"Alarm volume {format_ml(context.alarm_volume_ml)}"
-            + (" (this patient's own setting)" if own is not None else " (clinic or pump default)")
-        )
+        alarm = context.alarm_volume
+        if alarm is None:
+            self.alarm_volume_label.setText(f"Alarm volume {format_ml(context.alarm_volume_ml)}")
+        else:
+            self.alarm_volume_label.setText(
+                alarm.words + (f"\nWarning: {alarm.warning}" if alarm.warning else "")
+            )
 
     def _show_history(self, visits: list[refills.RefillVisitView]) -> None:
         self.history.clear()

@@ -1,0 +1,95 @@
+"""Dates that have passed are said in words on the pump Summary, its battery section and the
+Refills tab; the Summary shows the current dates from the refill record (issue: fail-safe
+refill dates)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from carecoord.domain.devices import add_months
+from carecoord.domain.units import format_date
+from carecoord.gui.pump.tab import PumpProgramTab
+from carecoord.gui.refills.tab import RefillsTab
+from carecoord.services import programs, refills
+from tests.services.pump_helpers import continuous, implanted_patient
+from tests.services.refill_helpers import local, programmed
+
+D = Decimal
+
+
+def _overdue_patient(db, team, *, device_key="synchromed2_8637_20"):
+    """Implanted 82 months ago (battery plan-by and ERI dates passed), filled 30 days ago at
+    0.72 mL a day (alarm day 25 and due day 20 passed)."""
+    today = dt.datetime.now(programs.clinic_zone()).date()
+    implanted = add_months(today, -82)
+    filled = today - dt.timedelta(days=30)
+    with db.session() as s:
+        patient, _ = implanted_patient(s, team.nurse, implant_date=implanted, device_key=device_key)
+        programmed(
+            s, team, patient.id, continuous("15"), at=local(filled, tz=str(programs.clinic_zone()))
+        )
+    return patient, filled
+
+
+def test_pump_summary_says_passed_dates_and_shows_the_refill_records_dates(
+    qtbot, make_ctx, gui_db, clinic
+):
+    """The battery section's "plan by" and "ERI alarm expected by" and the current due and
+    alarm dates all say they have passed, in words."""
+    patient, filled = _overdue_patient(gui_db, clinic)
+    tab = PumpProgramTab(make_ctx(clinic.nurse), patient.id)
+    qtbot.addWidget(tab)
+    tab.resize(1100, 900)
+    tab.show()
+    tab.pages.setCurrentIndex(0)
+    implant = tab.implant_text.text()
+    assert "Plan the replacement now." in implant
+    assert "the date to plan the replacement by" in implant and "has passed" in implant
+    assert "replacement indicator (ERI) alarm was expected by" in implant
+    dates = tab.dates_text.text()
+    alarm = filled + dt.timedelta(days=25)
+    assert "Now (from the refill record):" in dates
+    assert "Overdue 10 days; past alarm date: withdrawal risk" in dates
+    assert (
+        f"Low-reservoir alarm date {format_date(alarm)} (5 days ago, 2 mL left) has passed" in dates
+    )
+    assert "Refill was due" in dates and "now overdue" in dates
+    assert "Alarm volume 2 mL (clinic setting)." in dates
+    qtbot.wait(50)
+    tab.grab().save("/tmp/pump-summary-passed.png")
+
+
+def test_pump_summary_follows_a_refill_and_warns_of_a_low_patient_alarm_volume(
+    qtbot, make_ctx, gui_db, clinic
+):
+    """After a refill recorded elsewhere the Summary moves to the new dates on the change bus;
+    a Prometra patient's 2.5 mL alarm volume is warned and 3 mL is used."""
+    patient, _ = _overdue_patient(gui_db, clinic, device_key="prometra2_20")
+    ctx = make_ctx(clinic.nurse)
+    tab = PumpProgramTab(ctx, patient.id)
+    qtbot.addWidget(tab)
+    with gui_db.session() as s:
+        refills.set_patient_alarm_volume(s, clinic.nurse, patient.id, D("2.5"), "Team decision")
+    ctx.bus.changed.emit("alarm_volume")
+    dates = tab.dates_text.text()
+    assert "Alarm volume 3 mL (the pump's own refill point)." in dates
+    assert "<b>Warning:</b> This patient's alarm volume (2.5 mL) is below" in dates
+    editor_alarm = tab.editor._alarm_text(continuous("15"), 0)
+    assert "to the 3 mL alarm" in editor_alarm
+
+
+def test_refills_tab_says_passed_dates_in_words(qtbot, make_ctx, gui_db, clinic):
+    """The Refills tab's forecast: passed due, alarm, plan-by and ERI dates in words."""
+    patient, _ = _overdue_patient(gui_db, clinic)
+    tab = RefillsTab(make_ctx(clinic.nurse), patient.id)
+    qtbot.addWidget(tab)
+    tab.resize(1100, 900)
+    tab.show()
+    text = tab.forecast_label.text()
+    assert "now overdue" in text and "has passed: withdrawal risk, refill now" in text
+    assert "the date to plan the replacement by" in text and "has passed: plan it now" in text
+    assert "replacement indicator (ERI) alarm was expected by" in text
+    assert tab.alarm_volume_label.text() == "Alarm volume 2 mL (clinic setting)"
+    qtbot.wait(50)
+    tab.grab().save("/tmp/refills-passed.png")
