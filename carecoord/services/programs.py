@@ -338,6 +338,12 @@ def _unfinished_row(session: Session, patient_id: int) -> PumpProgram | None:
     ).first()
 
 
+def unfinished_program(session: Session, patient_id: int) -> ProgramView | None:
+    """The patient's draft or approved program not yet on the pump, if any."""
+    row = _unfinished_row(session, patient_id)
+    return None if row is None else _view(session, row)
+
+
 # --------------------------------------------------------------------------------------------
 # Rules in context
 

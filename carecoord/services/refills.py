@@ -67,7 +67,7 @@ from carecoord.services import audit
 from carecoord.services.context import Actor, require
 from carecoord.services.errors import ConflictError, NotFound
 from carecoord.services.pathway import patient_or_404
-from carecoord.services.programs import clinic_zone, programs_in_force
+from carecoord.services.programs import clinic_zone, programs_in_force, unfinished_program
 from carecoord.services.pumps import active_implant_row, load_catalog, patient_alarm_volume
 from carecoord.services.settings import load_settings
 from carecoord.store.models import Patient, User
@@ -206,6 +206,8 @@ class RefillContext:
     periods: tuple[ProgramPeriod, ...]
     programs: tuple[ProgramChoice, ...]  # on this pump, oldest first
     alarm_volume: AlarmVolume | None = None  # where alarm_volume_ml comes from, and why
+    # What is not finished before this refill (unfinished programs, open reviews), in words.
+    pending: tuple[str, ...] = ()
 
     @property
     def active(self) -> ProgramChoice | None:
@@ -447,6 +449,7 @@ def _context(
         if base is not None:
             periods = programs_in_force(session, patient_id, base.at, now + dt.timedelta(days=2))
     alarm = choose_alarm_volume(settings, device, patient_alarm_volume(session, patient_id))
+    pending = pending_before_refill(session, patient_id, tz) if implant is not None else []
     return RefillContext(
         patient_id=patient_id,
         patient_name=f"{patient.family_name.upper()}, {patient.given_names}",
@@ -463,7 +466,41 @@ def _context(
         periods=tuple(periods),
         programs=tuple(programs),
         alarm_volume=alarm,
+        pending=tuple(pending),
     )
+
+
+def pending_before_refill(session: Session, patient_id: int, tz: dt.tzinfo) -> list[str]:
+    """What the nurse must know before recording a refill, in words: a program approved but
+    not on the pump, a draft, a residual discrepancy still waiting for its review (CLINICAL.md
+    section 4: unfinished programming sessions caused withdrawal)."""
+    out: list[str] = []
+    view = unfinished_program(session, patient_id)
+    if view is not None and view.status is ProgramStatus.APPROVED:
+        approved = format_date(_local_date(view.approved_at, tz)) if view.approved_at else ""
+        out.append(
+            f"{view.title} was approved by {view.approved_by or 'a physiatrist'} on {approved} "
+            "but is not on the pump yet. If you program it at this visit, confirm it on the "
+            "Pump program tab first and choose it under Program; until then the pump runs the "
+            "program in force."
+        )
+    elif view is not None:
+        out.append(
+            f"{view.title} is a draft waiting for a physiatrist's approval: it is not on the "
+            "pump, so this refill is checked against the program in force."
+        )
+    reviews = session.scalars(
+        select(RefillVisit.refill_at)
+        .where(RefillVisit.patient_id == patient_id, RefillVisit.review_pending == true())
+        .order_by(RefillVisit.refill_at)
+    ).all()
+    for at in reviews:
+        out.append(
+            f"The refill of {format_date(_local_date(at, tz))} has a residual discrepancy "
+            "waiting for a physiatrist's review (Refill history below): find out why before "
+            "refilling."
+        )
+    return out
 
 
 def refill_context(session: Session, actor: Actor, patient_id: int) -> RefillContext:

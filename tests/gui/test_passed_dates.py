@@ -93,3 +93,39 @@ def test_refills_tab_says_passed_dates_in_words(qtbot, make_ctx, gui_db, clinic)
     assert tab.alarm_volume_label.text() == "Alarm volume 2 mL (clinic setting)"
     qtbot.wait(50)
     tab.grab().save("/tmp/refills-passed.png")
+
+
+def test_refill_form_shows_what_is_pending_before_the_nurse_records(
+    qtbot, make_ctx, gui_db, clinic
+):
+    """An approved program not yet on the pump is listed at the top of the refill form, and
+    goes once it is confirmed on the pump."""
+    patient, _ = _overdue_patient(gui_db, clinic)
+    with gui_db.session() as s:
+        draft = programs.save_draft(s, clinic.nurse, patient.id, continuous("16"))
+        programs.approve(s, clinic.physiatrist, draft.id, draft.version, reason="Night spasms")
+    ctx = make_ctx(clinic.nurse)
+    tab = RefillsTab(ctx, patient.id)
+    qtbot.addWidget(tab)
+    tab.resize(1100, 900)
+    tab.show()
+    assert tab.pending_label.isVisible()
+    text = tab.pending_label.text()
+    assert "Not finished for this patient (1):" in text
+    assert "Program 2 was approved by Dr Maria Doe" in text and "not on the pump yet" in text
+    qtbot.wait(50)
+    tab.grab().save("/tmp/refill-pending.png")
+    with gui_db.session() as s:
+        approved = programs.unfinished_program(s, patient.id)
+        assert approved is not None
+        programs.mark_programmed(
+            s,
+            clinic.nurse,
+            approved.id,
+            approved.version,
+            programmed_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5),
+            reservoir_ml=D(2),
+            vendor_alarm_date=None,
+        )
+    ctx.bus.changed.emit("pump_program")
+    assert not tab.pending_label.isVisible()

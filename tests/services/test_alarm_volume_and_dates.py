@@ -9,9 +9,10 @@ from decimal import Decimal
 import pytest
 
 from carecoord.domain.refills import AlarmVolumeSource
+from carecoord.domain.units import format_date
 from carecoord.services import programs, refills
 from tests.services.pump_helpers import continuous, implanted_patient
-from tests.services.refill_helpers import local, programmed
+from tests.services.refill_helpers import local, programmed, refill
 
 D = Decimal
 TODAY = dt.date.today()
@@ -63,3 +64,37 @@ def test_patient_volume_below_the_prometra_refill_point_is_warned_and_the_dates_
     assert view.our_alarm_date == day0 + dt.timedelta(days=23)
     assert forecast.alarm_date == day0 + dt.timedelta(days=23)
     assert forecast.patient_alarm_volume_ml == D("2.5")
+
+
+def test_refill_form_context_lists_what_is_pending(db, team):
+    """Before a refill is recorded the nurse is told of a draft, then of an approved program
+    not yet on the pump, and of a residual discrepancy still waiting for its review."""
+    day0 = TODAY - dt.timedelta(days=21)
+    with db.session() as s:
+        patient, _ = implanted_patient(s, team.nurse, implant_date=day0)
+        programmed(s, team, patient.id, continuous("15"), at=local(day0))
+        assert refills.refill_context(s, team.nurse, patient.id).pending == ()
+        draft = programs.save_draft(s, team.nurse, patient.id, continuous("16"))
+        [words] = refills.refill_context(s, team.nurse, patient.id).pending
+        assert words.startswith("Program 2 is a draft waiting for a physiatrist's approval")
+        programs.approve(s, team.physiatrist, draft.id, draft.version, reason="Spasms at night")
+        [words] = refills.refill_context(s, team.nurse, patient.id).pending
+        assert words.startswith("Program 2 was approved by Dr Maria Doe on")
+        assert "is not on the pump yet" in words
+        refills.record_refill(
+            s,
+            team.nurse,
+            patient.id,
+            refill(
+                dt.datetime.now(dt.UTC) - dt.timedelta(hours=2),
+                measured_residual_ml=D(0),
+                volume_discarded_ml=D(0),
+            ),
+            based_on_visit_id=None,
+        )
+        pending = refills.refill_context(s, team.nurse, patient.id).pending
+    assert len(pending) == 2
+    assert "has a residual discrepancy waiting for a physiatrist's review" in pending[1]
+    assert (
+        format_date(TODAY) in pending[1] or format_date(TODAY - dt.timedelta(days=1)) in pending[1]
+    )

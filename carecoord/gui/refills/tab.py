@@ -83,6 +83,10 @@ LABELS = {
 }
 
 
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _to_qdatetime(value: dt.datetime) -> QDateTime:
     local = value.astimezone()
     return QDateTime(local.year, local.month, local.day, local.hour, local.minute, 0)
@@ -176,6 +180,12 @@ class RefillsTab(QWidget):
         self.form_box = QGroupBox("Record a refill")
         form = QFormLayout(self.form_box)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        # What is unfinished for this patient, read before anything is typed.
+        self.pending_label = WrappingLabel()
+        self.pending_label.setObjectName("pendingBeforeRefill")
+        self.pending_label.setTextFormat(Qt.TextFormat.RichText)
+        self.pending_label.setVisible(False)
+        form.addRow(self.pending_label)
         self.refill_at = QDateTimeEdit()
         self.refill_at.setDisplayFormat(DATETIME_FORMAT)
         self.refill_at.setCalendarPopup(True)
@@ -328,12 +338,26 @@ class RefillsTab(QWidget):
             self.status_label.setText(str(exc))
             return
         self._show_forecast()
+        self._show_pending()
         self._show_history(visits)
         self._load_programs()
         if not self.has_unsaved_changes():
             self.reset_form()
         else:
             self.validate()
+
+    def _show_pending(self) -> None:
+        context = self.context
+        assert context is not None
+        items = context.pending
+        self.pending_label.setVisible(bool(items))
+        if items:
+            lines = "".join(f"<li>{_escape(item)}</li>" for item in items)
+            self.pending_label.setText(
+                f"<b>Not finished for this patient ({len(items)}):</b><ul>{lines}</ul>"
+            )
+        else:
+            self.pending_label.setText("")
 
     def _show_forecast(self) -> None:
         fc, context = self.forecast, self.context
