@@ -48,7 +48,7 @@ def _show(args: argparse.Namespace) -> int:
     else:
         print(
             f"Pump: {implant.device_label}, serial {implant.serial_number}, implanted "
-            f"{format_date(implant.implant_date)}"
+            f"{implant.implant_words}"
         )
     active = context.active
     if active is None:

@@ -21,7 +21,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from carecoord.domain.errors import Problem, ValidationFailed
-from carecoord.domain.program import PumpMode
+from carecoord.domain.program import PumpMode, local_midnight
+from carecoord.domain.units import format_date
 
 # Fields an entry may leave null; each null one must be listed in "unconfirmed".
 OPTIONAL_FIELDS = (
@@ -274,6 +275,35 @@ def find_device(devices: Sequence[DeviceModel], key: str) -> DeviceModel:
         if device.key == key:
             return device
     raise KeyError(f"No pump “{key}” in the catalog.")
+
+
+# --------------------------------------------------------------------------------------------
+# Implant moment
+
+
+def implant_moment(
+    implant_date: dt.date, implant_time: dt.time | None, tz: dt.tzinfo
+) -> dt.datetime:
+    """The instant (UTC) the pump was implanted, from which "no increase in the first 24 h"
+    counts (CLINICAL.md section 3 [10]).
+
+    ``implant_time`` is the clinic's wall-clock time on ``implant_date``. Without it (a
+    back-dated paper record) the end of that day is used: the conservative side, since the
+    24-hour window then never ends before the real one. A wall time that a clock change makes
+    ambiguous (the repeated hour) or skipped takes the later of its two readings, for the
+    same reason.
+    """
+    if implant_time is None:
+        return local_midnight(implant_date + dt.timedelta(days=1), tz)
+    wall = dt.datetime.combine(implant_date, implant_time.replace(tzinfo=None), tzinfo=tz)
+    return max(wall.replace(fold=0).astimezone(dt.UTC), wall.replace(fold=1).astimezone(dt.UTC))
+
+
+def implant_words(implant_date: dt.date, implant_time: dt.time | None) -> str:
+    """ "12 Mar 2023 at 14:30", or "12 Mar 2023 (time not recorded)"."""
+    if implant_time is None:
+        return f"{format_date(implant_date)} (time not recorded)"
+    return f"{format_date(implant_date)} at {implant_time.strftime('%H:%M')}"
 
 
 # --------------------------------------------------------------------------------------------

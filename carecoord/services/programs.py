@@ -416,7 +416,9 @@ class DraftContext:
             return None
         implanted_at = None
         if self.implant is not None:
-            implanted_at = local_midnight(self.implant.implant_date, clinic_zone())
+            # The recorded implant time, or the end of the implant day without one: the
+            # 24-hour window then never ends before the real one (CLINICAL.md section 3 [10]).
+            implanted_at = self.implant.implanted_at(clinic_zone())
         return PatientContext(self.origin, self.age_years, phase, implanted_at)
 
     def problems(

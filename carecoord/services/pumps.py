@@ -24,6 +24,8 @@ from carecoord.domain.devices import (
     battery_replacement_window,
     catalog_to_dict,
     find_device,
+    implant_moment,
+    implant_words,
     parse_catalog,
 )
 from carecoord.domain.errors import Problem, ValidationFailed, raise_if_errors
@@ -246,6 +248,7 @@ class ImplantInput:
     implant_date: dt.date
     catheter_tip_level: str = ""
     catheter_length_cm: Decimal | None = None
+    implant_time: dt.time | None = None  # clinic time; None: not recorded (paper records)
     pocket_side: PocketSide | None = None
     surgeon: str = ""
     revisions: str = ""
@@ -257,6 +260,7 @@ FIELD_LABELS = {
     "device_key": "Pump model",
     "serial_number": "Serial number",
     "implant_date": "Implant date",
+    "implant_time": "Implant time",
     "catheter_tip_level": "Catheter tip level",
     "catheter_length_cm": "Catheter length",
     "pocket_side": "Pocket",
@@ -276,6 +280,7 @@ class ImplantView:
     device_key: str
     serial_number: str
     implant_date: dt.date
+    implant_time: dt.time | None
     catheter_tip_level: str
     catheter_length_cm: Decimal | None
     pocket_side: PocketSide | None
@@ -294,6 +299,14 @@ class ImplantView:
     def device_label(self) -> str:
         return self.device.label if self.device else f"Unknown model “{self.device_key}”"
 
+    def implanted_at(self, tz: dt.tzinfo) -> dt.datetime:
+        """The implant instant the 24-hour rule counts from (end of day without a time)."""
+        return implant_moment(self.implant_date, self.implant_time, tz)
+
+    @property
+    def implant_words(self) -> str:
+        return implant_words(self.implant_date, self.implant_time)
+
     def as_input(self) -> ImplantInput:
         return ImplantInput(**{k: getattr(self, k) for k in EDITABLE})
 
@@ -308,7 +321,10 @@ def _normalised(data: ImplantInput) -> ImplantInput:
 
 
 def validate_implant(
-    data: ImplantInput, catalog: list[DeviceModel], today: dt.date
+    data: ImplantInput,
+    catalog: list[DeviceModel],
+    today: dt.date,
+    now_time: dt.time | None = None,
 ) -> list[Problem]:
     """Every problem with an implant record, on its field."""
     problems: list[Problem] = []
@@ -322,6 +338,19 @@ def validate_implant(
         problems.append(Problem("serial_number", "The serial number is too long (64 at most)."))
     if data.implant_date > today:
         problems.append(Problem("implant_date", "The implant date is in the future."))
+    elif (
+        data.implant_time is not None
+        and data.implant_date == today
+        and now_time is not None
+        and data.implant_time > now_time
+    ):
+        problems.append(
+            Problem(
+                "implant_time",
+                f"The implant time {data.implant_time.strftime('%H:%M')} today is still to "
+                "come: enter the time of the operation, or leave it blank if not known.",
+            )
+        )
     elif data.implant_date.year < 1980:
         problems.append(Problem("implant_date", "The implant date is too far in the past."))
     if len(data.catheter_tip_level) > 32:
@@ -345,11 +374,23 @@ def validate_implant(
 
 def check_implant(session: Session, data: ImplantInput) -> list[Problem]:
     """Live validation for the form: the same rule the save applies."""
-    return validate_implant(_normalised(data), load_catalog(session), dt.date.today())
+    return validate_implant(_normalised(data), load_catalog(session), *_now_parts())
 
 
 def _values(row: Implant) -> dict[str, Any]:
-    return {k: getattr(row, k) for k in EDITABLE}
+    values = {k: getattr(row, k) for k in EDITABLE}
+    values["implant_time"] = _time_text(row.implant_time)
+    return values
+
+
+def _time_text(value: dt.time | None) -> str | None:
+    """HH:MM for the audit record (and a comparison that ignores seconds)."""
+    return None if value is None else value.strftime("%H:%M")
+
+
+def _now_parts() -> tuple[dt.date, dt.time]:
+    now = dt.datetime.now()
+    return now.date(), now.time()
 
 
 def _apply(row: Implant, data: ImplantInput) -> None:
@@ -357,6 +398,8 @@ def _apply(row: Implant, data: ImplantInput) -> None:
         value = getattr(data, key)
         if key == "pocket_side":
             value = value.value if value is not None else ""
+        if key == "implant_time" and value is not None:
+            value = value.replace(second=0, microsecond=0, tzinfo=None)
         setattr(row, key, value)
 
 
@@ -373,6 +416,7 @@ def _view(session: Session, row: Implant) -> ImplantView:
         device_key=row.device_key,
         serial_number=row.serial_number,
         implant_date=row.implant_date,
+        implant_time=row.implant_time,
         catheter_tip_level=row.catheter_tip_level,
         catheter_length_cm=row.catheter_length_cm,
         pocket_side=PocketSide(row.pocket_side) if row.pocket_side else None,
@@ -402,7 +446,7 @@ def record_implant(
     require(actor, Permission.EDIT_DEVICE)
     patient = patient_or_404(session, patient_id)
     data = _normalised(data)
-    raise_if_errors(validate_implant(data, load_catalog(session), dt.date.today()))
+    raise_if_errors(validate_implant(data, load_catalog(session), *_now_parts()))
     current = active_implant_row(session, patient_id)
     if current is not None and data.explant_date is None:
         raise ValidationFailed.single(
@@ -436,6 +480,8 @@ def _conflict(session: Session, row: Implant, yours: ImplantInput) -> ConflictEr
     fields = []
     for key in EDITABLE:
         mine_value = mine[key].value if hasattr(mine[key], "value") else mine[key]
+        if key == "implant_time":
+            mine_value = _time_text(mine[key])
         if (theirs[key] or None) != (mine_value or None):
             fields.append(FieldConflict(key, FIELD_LABELS[key], str(mine_value), str(theirs[key])))
     return ConflictError(
@@ -457,7 +503,7 @@ def update_implant(
     if row is None:
         raise NotFound("This implant record no longer exists.")
     data = _normalised(data)
-    raise_if_errors(validate_implant(data, load_catalog(session), dt.date.today()))
+    raise_if_errors(validate_implant(data, load_catalog(session), *_now_parts()))
     if row.version != expected_version:
         raise _conflict(session, row, data)
     before = _values(row)

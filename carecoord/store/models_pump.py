@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from carecoord.store.models import Base
@@ -26,6 +26,9 @@ class Implant(Base):
     device_key: Mapped[str] = mapped_column(String(64))  # key in the device catalog
     serial_number: Mapped[str] = mapped_column(String(64))
     implant_date: Mapped[dt.date] = mapped_column(Date)
+    # Clinic wall-clock time on implant_date; None for a back-dated record without it (the
+    # rules then count from the end of that day: domain.devices.implant_moment).
+    implant_time: Mapped[dt.time | None] = mapped_column(Time)
     catheter_tip_level: Mapped[str] = mapped_column(String(32), default="")
     catheter_length_cm: Mapped[Decimal | None] = mapped_column(DecimalText)
     pocket_side: Mapped[str] = mapped_column(String(16), default="")

@@ -129,3 +129,45 @@ def test_refill_form_shows_what_is_pending_before_the_nurse_records(
         )
     ctx.bus.changed.emit("pump_program")
     assert not tab.pending_label.isVisible()
+
+
+def test_implant_dialog_records_the_time_by_keyboard_and_the_summary_shows_it(
+    qtbot, make_ctx, gui_db, clinic
+):
+    """The time is optional: unticked it says it counts from the end of the day; ticked, the
+    typed time is stored and shown on the Summary."""
+    from PySide6.QtCore import Qt
+
+    from tests.gui.helpers import add_patient, when_modal
+
+    patient = add_patient(gui_db, clinic.nurse, "MRN-9", "Okoro", "Ben")
+    tab = PumpProgramTab(make_ctx(clinic.nurse), patient.id)
+    qtbot.addWidget(tab)
+    tab.show()
+    seen: dict[str, object] = {}
+
+    def fill(dialog):
+        dialog.model.setCurrentIndex(dialog.model.findData("synchromed2_8637_20"))
+        dialog.implant_date.set_value(dt.date.today() - dt.timedelta(days=3))
+        qtbot.keyClicks(dialog.serial, "nlp 400123")
+        seen["note"] = dialog.time_note.isVisible()
+        seen["time_enabled"] = dialog.implant_time.isEnabled()
+        dialog.time_known.setFocus()
+        qtbot.keyClick(dialog.time_known, Qt.Key.Key_Space)
+        seen["note_after"] = dialog.time_note.isVisible()
+        dialog.implant_time.setFocus(Qt.FocusReason.TabFocusReason)
+        dialog.implant_time.setSelectedSection(dialog.implant_time.Section.HourSection)
+        qtbot.keyClicks(dialog.implant_time, "0945")
+        qtbot.wait(50)
+        dialog.grab().save("/tmp/implant-dialog.png")
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+
+    when_modal(fill)
+    qtbot.mouseClick(tab.implant_button, Qt.MouseButton.LeftButton)
+    assert seen == {"note": True, "time_enabled": False, "note_after": False}
+    with gui_db.session() as s:
+        from carecoord.services import pumps
+
+        implant = pumps.active_implant(s, patient.id)
+    assert implant is not None and implant.implant_time == dt.time(9, 45)
+    assert "at 09:45" in tab.implant_text.text()

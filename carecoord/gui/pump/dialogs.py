@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from PySide6.QtCore import QDateTime, QLocale, Qt
+from PySide6.QtCore import QDateTime, QLocale, Qt, QTime
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDateTimeEdit,
     QDialog,
@@ -21,8 +22,10 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
+    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -51,7 +54,7 @@ from carecoord.gui.context import AppContext
 from carecoord.gui.patient.dates import OptionalDateEdit
 from carecoord.gui.pump.chart import HourlyDoseChart
 from carecoord.gui.pump.editor import nominal_hours
-from carecoord.gui.widgets import FieldMessage, chain_tab_order
+from carecoord.gui.widgets import FieldMessage, WrappingLabel, chain_tab_order
 from carecoord.services import programs, pumps
 from carecoord.services.errors import ConflictError, ServiceError, ValidationFailed
 from carecoord.services.programs import DraftContext, ProgramView
@@ -145,6 +148,30 @@ class ImplantDialog(QDialog):
         self.serial.setObjectName("serial_number")
         self.implant_date = OptionalDateEdit()
         self.implant_date.setObjectName("implant_date")
+        self.time_known = QCheckBox("Time known")
+        self.time_known.setObjectName("implant_time_known")
+        self.time_known.setToolTip(
+            "Leave unticked for a back-dated paper record without the time: the "
+            "no-increase-in-the-first-24-hours rule then counts from the end of the implant day."
+        )
+        self.implant_time = QTimeEdit()
+        self.implant_time.setObjectName("implant_time")
+        self.implant_time.setDisplayFormat("HH:mm")
+        self.implant_time.setEnabled(False)
+        self.implant_time.setAccessibleName("Implant time")
+        self.time_known.toggled.connect(self.implant_time.setEnabled)
+        time_box = QWidget()
+        time_line = QHBoxLayout(time_box)
+        time_line.setContentsMargins(0, 0, 0, 0)
+        time_line.addWidget(self.time_known)
+        time_line.addWidget(self.implant_time)
+        self.implant_time.setMaximumWidth(self.implant_time.fontMetrics().averageCharWidth() * 12)
+        self.time_note = QLabel("not recorded: counted from the end of the implant day")
+        self.time_note.setObjectName("implantTimeNote")
+        time_line.addWidget(self.time_note)
+        time_line.addStretch(1)
+        time_box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.time_known.toggled.connect(lambda on: self.time_note.setVisible(not on))
         self.tip = QLineEdit()
         self.tip.setObjectName("catheter_tip_level")
         self.tip.setPlaceholderText("for example T10")
@@ -170,6 +197,7 @@ class ImplantDialog(QDialog):
             "device_key": self.model,
             "serial_number": self.serial,
             "implant_date": self.implant_date,
+            "implant_time": time_box,
             "catheter_tip_level": self.tip,
             "catheter_length_cm": self.length,
             "pocket_side": self.pocket,
@@ -180,7 +208,7 @@ class ImplantDialog(QDialog):
         }
         for name, widget in widgets.items():
             label = QLabel("&" + FIELD_LABELS[name])
-            label.setBuddy(widget)
+            label.setBuddy(self.time_known if widget is time_box else widget)
             message = FieldMessage()
             message.setObjectName(f"{name}_message")
             self.messages[name] = message
@@ -190,9 +218,8 @@ class ImplantDialog(QDialog):
             box.addWidget(message)
             form.addRow(label, box)
         layout.addLayout(form)
-        self.battery = QLabel()
+        self.battery = WrappingLabel()
         self.battery.setObjectName("batteryWindow")
-        self.battery.setWordWrap(True)
         layout.addWidget(self.battery)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.save_button = buttons.addButton(
@@ -206,6 +233,11 @@ class ImplantDialog(QDialog):
             self.model.setCurrentIndex(max(0, self.model.findData(implant.device_key)))
             self.serial.setText(implant.serial_number)
             self.implant_date.set_value(implant.implant_date)
+            if implant.implant_time is not None:
+                self.time_known.setChecked(True)
+                self.implant_time.setTime(
+                    QTime(implant.implant_time.hour, implant.implant_time.minute)
+                )
             self.tip.setText(implant.catheter_tip_level)
             if implant.catheter_length_cm is not None:
                 self.length.setText(
@@ -223,8 +255,13 @@ class ImplantDialog(QDialog):
             c.currentIndexChanged.connect(self.validate)
         for d in (self.implant_date, self.explant_date):
             d.dateChanged.connect(self.validate)
+        self.time_known.toggled.connect(self.validate)
+        self.implant_time.timeChanged.connect(self.validate)
         self.revisions.textChanged.connect(self.validate)
-        chain_tab_order([*widgets.values(), self.save_button])
+        order: list[QWidget] = []
+        for widget in widgets.values():
+            order += [self.time_known, self.implant_time] if widget is time_box else [widget]
+        chain_tab_order([*order, self.save_button])
         self.setMinimumWidth(self.fontMetrics().horizontalAdvance("m" * 50))
         self.validate()
         self.adjustSize()
@@ -248,6 +285,7 @@ class ImplantDialog(QDialog):
             device_key=self.model.currentData() or "",
             serial_number=self.serial.text(),
             implant_date=implant_date,
+            implant_time=self._time_value(),
             catheter_tip_level=self.tip.text(),
             catheter_length_cm=length,
             pocket_side=PocketSide(side) if side else None,
@@ -257,6 +295,12 @@ class ImplantDialog(QDialog):
             explant_reason=self.explant_reason.text(),
         )
         return data, problems
+
+    def _time_value(self) -> dt.time | None:
+        if not self.time_known.isChecked():
+            return None
+        t = self.implant_time.time()
+        return dt.time(t.hour(), t.minute())
 
     def validate(self) -> list[Problem]:
         data, problems = self.gather()

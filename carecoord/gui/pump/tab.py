@@ -252,7 +252,7 @@ class PumpProgramTab(QWidget):
             parts = [
                 f"<b>{_html_escape(implant.device_label)}</b>, serial "
                 f"{_html_escape(implant.serial_number)}, implanted "
-                f"{format_date(implant.implant_date)}"
+                f"{implant.implant_words}"
                 + (f" by {_html_escape(implant.surgeon)}" if implant.surgeon else ""),
             ]
             catheter = []
