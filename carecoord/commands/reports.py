@@ -156,7 +156,7 @@ def _refill_list(args: argparse.Namespace) -> int:
 
     def gather(patient_id: object) -> object:
         with db.session() as session:
-            return report_data.gather_care_plan(session, actor, int(patient_id))  # type: ignore[arg-type]
+            return report_data.gather_care_plan(session, actor, int(patient_id), for_day=day)  # type: ignore[arg-type]
 
     result = write_care_plans(ids, gather, args.out_dir)  # type: ignore[arg-type]
     print(f"Refill list of {format_date(day)}: {result.words} Folder: {args.out_dir}")

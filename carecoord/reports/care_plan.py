@@ -136,6 +136,9 @@ class CarePlanInput:
     generated_by: str
     page_size: PageSize = PageSize.A4
     language: str | None = None  # None: the patient's preferred language
+    # The day the handout is for (a batch printed for a refill day): dates are said relative
+    # to it ("due today"); None: the day it is printed.
+    for_day: dt.date | None = None
     pump: PumpInfo | None = None
     program: ProgramInfo | None = None
     refill: RefillInfo | None = None
@@ -381,9 +384,13 @@ class _Builder:
         refill = self.data.refill
         if refill is None:
             return None
-        today = self.generated_on()
-        if refill.alarm_date is not None and refill.alarm_date <= today:
+        today = self.data.for_day or self.generated_on()
+        if refill.alarm_date is not None and refill.alarm_date < today:
             key = "care.dates.past_alarm"
+        elif refill.alarm_date is not None and refill.alarm_date == today:
+            key = "care.dates.alarm_today"
+        elif refill.refill_by == today:
+            key = "care.dates.due_today"
         elif refill.refill_by < today:
             visit = self.data.next_appointment
             booked = visit is not None and visit.on >= today

@@ -359,11 +359,17 @@ def gather_care_plan(
     *,
     now: dt.datetime | None = None,
     language: str | None = None,
+    for_day: dt.date | None = None,
     sources: Sources = DEFAULT_SOURCES,
 ) -> CarePlanInput:
-    """Everything the handout prints for one patient; permission: print reports."""
+    """Everything the handout prints for one patient; permission: print reports.
+
+    ``for_day``: the refill day a batch is printed for (the handout's dates are said relative
+    to it, "due today" on that day).
+    """
     require(actor, Permission.PRINT_REPORTS)
     view = get_patient(session, actor, patient_id)
+    pump = sources.implanted_pump(session, actor, patient_id)
     settings = load_settings(session)
     program = sources.active_program(session, actor, patient_id)
     return CarePlanInput(
@@ -373,7 +379,8 @@ def gather_care_plan(
         generated_by=actor.display,
         page_size=settings.page_size,
         language=language,
-        pump=sources.implanted_pump(session, actor, patient_id),
+        for_day=for_day,
+        pump=pump,
         program=program,
         refill=sources.refill_dates(session, actor, patient_id, program, settings),
         next_appointment=sources.next_appointment(session, actor, patient_id),

@@ -66,6 +66,8 @@ def test_refill_list_day_writes_one_care_plan_per_patient(page, tmp_path, refill
     first = text_of(files[0].read_bytes())
     assert "360 micrograms a day" in first
     assert f"Come for your refill by {Translator('en').date(DUE_DAY)}" in first
+    # Printed for the refill day: due that day, said as "today", never as passed.
+    assert "Your refill is due today." in first and "has passed" not in first
     booked = text_of(files[2].read_bytes())
     assert "120 micrograms a day" in booked and "at 15:00" in booked
     page.day.setDate(QDate(TODAY.year, TODAY.month, TODAY.day).addDays(400))

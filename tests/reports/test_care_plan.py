@@ -301,3 +301,24 @@ def test_continuous_program_words(rate):
     text = text_of(render_care_plan(example2_plan(program=ProgramInfo(program, 1, True))).pdf)
     assert f"All day: {rate} micrograms an hour" in text
     assert dt.date  # keep the import used for readers of the example
+
+
+def test_care_plan_for_a_refill_day_says_due_today_not_passed():
+    """A batch printed for the refill day: the refill is due today, nothing has passed; on the
+    alarm date it says the alarm is today; only after a date is it said to have passed."""
+    plan = example2_plan()
+    refill = plan.refill
+    assert refill is not None and refill.alarm_date is not None
+    on_due = text_of(render_care_plan(dataclasses.replace(plan, for_day=refill.refill_by)).pdf)
+    assert "Your refill is due today." in on_due
+    assert "has passed" not in on_due
+    on_alarm = text_of(render_care_plan(dataclasses.replace(plan, for_day=refill.alarm_date)).pdf)
+    assert "reaches its low-reservoir alarm today" in on_alarm and "has passed" not in on_alarm
+    after = refill.alarm_date + dt.timedelta(days=1)
+    assert "The alarm date has passed" in text_of(
+        render_care_plan(dataclasses.replace(plan, for_day=after)).pdf
+    )
+    spanish = text_of(
+        render_care_plan(dataclasses.replace(plan, for_day=refill.refill_by, language="es")).pdf
+    )
+    assert "Su recarga es hoy." in spanish

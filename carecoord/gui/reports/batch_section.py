@@ -156,6 +156,7 @@ class BatchPrintingPage(QWidget):
             self._work,
             list(patient_ids),
             folder,
+            self.selected_day() if self.source.currentData() == REFILL_LIST else None,
             on_done=self._done,
             on_error=self._failed,
             progress=f"Making {len(patient_ids)} care plans…",
@@ -171,13 +172,16 @@ class BatchPrintingPage(QWidget):
             self.handle.signals.failed.connect(self._ended, queued)
         return self.handle
 
-    def _work(self, patient_ids: list[int], folder: Path, task: TaskToken) -> BatchResult:
+    def _work(
+        self, patient_ids: list[int], folder: Path, day: dt.date | None, task: TaskToken
+    ) -> BatchResult:
         # The report layer loads on the first batch, not with the dashboard.
         from carecoord.reports.batch import write_care_plans
         from carecoord.services import report_data
 
         def gather(patient_id: object) -> object:
-            return self.ctx.call(report_data.gather_care_plan, int(patient_id))  # type: ignore[arg-type]
+            # A refill list's handouts speak of its day: "due today" on the refill day.
+            return self.ctx.call(report_data.gather_care_plan, int(patient_id), for_day=day)  # type: ignore[arg-type]
 
         result = write_care_plans(patient_ids, gather, folder, task=task)  # type: ignore[arg-type]
         self.last_result = result  # kept for a cancelled run, whose callback is not called
