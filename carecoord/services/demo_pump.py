@@ -20,7 +20,7 @@ from carecoord.domain.program import Program, PumpMode, Step
 from carecoord.domain.program_safety import Phase
 from carecoord.domain.program_status import PocketSide
 from carecoord.domain.refills import alarm_volume_for
-from carecoord.services import programs, pumps
+from carecoord.services import programs, pumps, refills
 from carecoord.services.demo import DemoClinic
 from carecoord.services.patients import PatientView
 from carecoord.services.settings import load_settings
@@ -72,6 +72,9 @@ def _implant(session: Session, clinic: DemoClinic, patient: PatientView, index: 
             device_key=model,
             serial_number=f"{'NGP' if 'synchromed' in model else 'PM'}{rng.randint(100000, 999999)}H",
             implant_date=clinic.today - dt.timedelta(days=days_ago),
+            # Implants of the last year were recorded with their time; older ones were
+            # entered from paper records without it.
+            implant_time=dt.time(8 + index % 6, 15 * (index % 4)) if days_ago < 365 else None,
             catheter_tip_level=rng.choice(TIP_LEVELS),
             catheter_length_cm=Decimal(rng.randint(380, 520)) / 10,
             pocket_side=rng.choice([PocketSide.RIGHT, PocketSide.LEFT]),
@@ -192,8 +195,20 @@ def _history(session: Session, clinic: DemoClinic, patient: PatientView, implant
 def demo_step(session: Session, clinic: DemoClinic) -> None:
     implanted = [p for p in clinic.patients if p.status is PatientStatus.IMPLANTED]
     unfinished = 0
+    low_alarm_shown = False
     for index, patient in enumerate(implanted):
         implant = _implant(session, clinic, patient, index)
+        if implant.device_key.startswith("prometra") and not low_alarm_shown:
+            # A patient's own alarm volume below Prometra's 3.0 mL refill point: the screens
+            # warn and the dates use 3 mL.
+            refills.set_patient_alarm_volume(
+                session,
+                clinic.nurse,
+                patient.id,
+                Decimal("2.5"),
+                "Set at the referring clinic before transfer",
+            )
+            low_alarm_shown = True
         rate, concentration, flex, _day = _history(session, clinic, patient, implant, index)
         if index % 4 == 2:
             # Left as a draft by the nurse this morning: waiting for the physiatrist.
