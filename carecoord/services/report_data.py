@@ -62,7 +62,7 @@ from carecoord.services import (
     refills,
 )
 from carecoord.services.context import Actor, require
-from carecoord.services.errors import NotFound
+from carecoord.services.errors import NotFound, ServiceError
 from carecoord.services.patients import PatientView, get_patient
 from carecoord.services.programs import ProgramView
 from carecoord.services.settings import load_settings
@@ -352,6 +352,10 @@ def team_contacts(view: PatientView) -> tuple[TeamContact, ...]:
     return tuple(TeamContact(m.discipline, m.full_name, m.phone) for m in view.team)
 
 
+class NoPumpInPlace(ServiceError):
+    """A pump handout was asked for a patient with no implant in place."""
+
+
 def gather_care_plan(
     session: Session,
     actor: Actor,
@@ -365,11 +369,18 @@ def gather_care_plan(
     """Everything the handout prints for one patient; permission: print reports.
 
     ``for_day``: the refill day a batch is printed for (the handout's dates are said relative
-    to it, "due today" on that day).
+    to it, "due today" on that day). Refused for a patient with no pump in place: the care
+    plan and its wallet card ("I have a baclofen pump") would say the patient has one.
     """
     require(actor, Permission.PRINT_REPORTS)
     view = get_patient(session, actor, patient_id)
     pump = sources.implanted_pump(session, actor, patient_id)
+    if pump is None:
+        raise NoPumpInPlace(
+            f"{view.display_name} has no pump recorded as implanted: the pump care plan and "
+            "wallet card are only for patients with a pump in place. Print the evaluation "
+            "summary instead."
+        )
     settings = load_settings(session)
     program = sources.active_program(session, actor, patient_id)
     return CarePlanInput(

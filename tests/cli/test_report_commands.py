@@ -6,11 +6,12 @@ import pytest
 
 from carecoord.cli import main
 from carecoord.domain.enums import Discipline
-from carecoord.services import patients, settings
+from carecoord.services import patients, pumps, settings
 from carecoord.store.database import Database
 from tests.conftest import PASSWORD, make_team
 from tests.gui.helpers import add_patient
 from tests.reports.helpers import text_of
+from tests.services.pump_helpers import implant_input
 
 
 @pytest.fixture
@@ -26,6 +27,7 @@ def url(tmp_path, sqlite_template, password_hash, monkeypatch) -> str:
     view = add_patient(db, team.nurse, "MRN-0042", "Rossi", "Ana María")
     with db.session() as s:
         patients.assign_team_member(s, team.nurse, view.id, Discipline.NURSE, team.nurse.user_id)
+        pumps.record_implant(s, team.nurse, view.id, implant_input())  # a pump handout needs one
     db.dispose()
     monkeypatch.setenv("CARECOORD_PASSWORD", PASSWORD)
     return f"sqlite:///{path}"
@@ -140,3 +142,20 @@ def test_help_lists_the_reports(capsys):
     out = capsys.readouterr().out
     for name in ("care-plan", "evaluation-summary", "meeting-minutes", "refill-list"):
         assert name in out
+
+
+def test_care_plan_for_a_patient_without_a_pump_is_refused(url, tmp_path, capsys):
+    """No pump in place: no care plan or wallet card; a clear message, exit 1, no file."""
+    from carecoord.services.users import actor_for, list_users
+
+    db = Database(url)
+    with db.session() as s:
+        nurse = actor_for(next(u for u in list_users(s) if u.username == "nking"))
+    add_patient(db, nurse, "MRN-0050", "Ito", "Ren")
+    db.dispose()
+    out = tmp_path / "plan.pdf"
+    code = run(url, "report", "care-plan", "--mrn", "MRN-0050", "--out", str(out), "--as", "nking")
+    err = capsys.readouterr().err
+    assert code == 1 and not out.exists()
+    assert "has no pump recorded as implanted" in err and "evaluation summary" in err
+    assert "Traceback" not in err

@@ -15,9 +15,10 @@ from carecoord.gui.reports import preview as preview_module
 from carecoord.gui.reports.batch_section import BatchPrintingPage
 from carecoord.gui.reports.tab import EVALUATION_SUMMARY, ReportsTab
 from carecoord.reports import batch as batch_module
-from carecoord.services import patients, settings
+from carecoord.services import patients, pumps, settings
 from tests.gui.helpers import add_patient
 from tests.reports.helpers import page_texts, text_of
+from tests.services.pump_helpers import implant_input
 
 
 @pytest.fixture
@@ -31,6 +32,7 @@ def patient(gui_db, clinic):
         patients.assign_team_member(
             s, clinic.nurse, view.id, Discipline.NURSE, clinic.nurse.user_id
         )
+        pumps.record_implant(s, clinic.nurse, view.id, implant_input())  # a pump handout needs one
     return view
 
 
@@ -161,6 +163,9 @@ def test_batch_runs_any_list_and_can_be_cancelled(page, gui_db, clinic, monkeypa
     others = [
         add_patient(gui_db, clinic.nurse, f"MRN-1{i:03d}", "Lee", f"Kim {i}").id for i in range(5)
     ]
+    with gui_db.session() as s:
+        for other in others:
+            pumps.record_implant(s, clinic.nurse, other, implant_input())
     real = batch_module.render_care_plan
     calls: list[int] = []
 
@@ -208,3 +213,21 @@ def test_batch_runs_off_the_gui_thread(qtbot, page, tmp_path, monkeypatch):
     assert handle is not None
     qtbot.waitUntil(lambda: "2 care plans saved" in page.result.text(), timeout=30000)
     assert threads and all(t != threading.get_ident() for t in threads)
+
+
+def test_a_patient_without_a_pump_is_offered_the_evaluation_summary(
+    qtbot, make_ctx, gui_db, clinic
+):
+    """The Reports tab offers what fits: the pump care plan is greyed with the reason and the
+    evaluation summary is shown."""
+    view = add_patient(gui_db, clinic.nurse, "MRN-0051", "Ito", "Ren")
+    widget = ReportsTab(make_ctx(clinic.nurse), view.id)
+    qtbot.addWidget(widget)
+    widget.resize(1100, 800)
+    widget.show()
+    qtbot.waitUntil(lambda: widget.current is not None)
+    assert widget.kind.currentData() == "evaluation_summary"
+    item = widget.kind.model().item(widget.kind.findData("care_plan"))
+    assert not item.isEnabled() and "No pump" in item.toolTip()
+    assert widget.status.text().startswith("No pump is recorded as implanted")
+    assert "Evaluation summary" in text_of(widget.current.report.pdf) or widget.current.images

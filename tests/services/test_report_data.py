@@ -19,12 +19,13 @@ from carecoord.reports.batch import write_care_plans
 from carecoord.reports.care_plan import ProgramInfo, PumpInfo, RefillInfo, render_care_plan
 from carecoord.reports.evaluation_summary import render_evaluation_summary
 from carecoord.reports.minutes import render_meeting_minutes
-from carecoord.services import patients, report_data, settings
+from carecoord.services import patients, pumps, report_data, settings
 from carecoord.services.context import Actor
 from carecoord.services.errors import NotFound, PermissionDenied
 from tests.domain.pump_examples import example2
 from tests.gui.helpers import add_patient
 from tests.reports.helpers import FILL_DATE, page_sizes, text_of
+from tests.services.pump_helpers import implant_input
 
 NOW = dt.datetime(2026, 11, 24, 14, 5, tzinfo=dt.UTC)
 
@@ -45,6 +46,7 @@ def clinic_patient(db, team):
             s, team.nurse, view.id, Discipline.PHYSIATRIST, team.physiatrist.user_id
         )
         patients.assign_team_member(s, team.nurse, view.id, Discipline.NURSE, team.nurse.user_id)
+        pumps.record_implant(s, team.nurse, view.id, implant_input())  # a pump handout needs one
     return view
 
 
@@ -169,11 +171,17 @@ def test_batch_writes_one_file_per_patient_and_lists_failures(db, team, clinic_p
         with db.session() as s:
             return report_data.gather_care_plan(s, team.nurse, patient_id, now=NOW)
 
-    result = write_care_plans([clinic_patient.id, 999999, other.id], gather, tmp_path / "out")
+    with db.session() as s:
+        pumps.record_implant(s, team.nurse, other.id, implant_input())
+    no_pump = add_patient(db, team.nurse, "MRN-0044", "Ito", "Ren")
+    ids = [clinic_patient.id, 999999, other.id, no_pump.id]
+    result = write_care_plans(ids, gather, tmp_path / "out")
     names = sorted(p.name for p in result.written)
     assert names == ["care-plan_MRN-0042_2026-11-24.pdf", "care-plan_MRN-0043_2026-11-24.pdf"]
-    assert result.failed == [(999999, "This patient no longer exists.")]
-    assert "2 care plans saved" in result.words and "1 could not be made" in result.words
+    assert result.failed[0] == (999999, "This patient no longer exists.")
+    assert result.failed[1][0] == no_pump.id
+    assert "has no pump recorded as implanted" in result.failed[1][1]
+    assert "2 care plans saved" in result.words and "2 could not be made" in result.words
     assert all(Path(p).stat().st_size > 1000 for p in result.written)
 
 

@@ -13,10 +13,10 @@ from carecoord.reports.care_plan import render_care_plan
 from carecoord.reports.evaluation_summary import render_evaluation_summary
 from carecoord.reports.minutes import render_meeting_minutes
 from carecoord.reports.translations import Translator
-from carecoord.services import meetings, programs, recalls, refills, report_data, settings
+from carecoord.services import meetings, programs, pumps, recalls, refills, report_data, settings
 from tests.reports.helpers import page_texts, text_of
 from tests.services.pathway_builders import add_patient, screening, sign_all, work_up
-from tests.services.pump_helpers import continuous, example2, implanted_patient
+from tests.services.pump_helpers import continuous, example2, implant_input, implanted_patient
 from tests.services.refill_helpers import local, programmed, refill
 
 D = Decimal
@@ -172,6 +172,7 @@ def test_goals_on_the_care_plan_come_from_the_candidacy_record(db, team):
         p = add_patient(s, team.nurse, mrn="GO-1")
         sign_all(s, team, p.id)
         work_up(s, team, p.id)
+        pumps.record_implant(s, team.nurse, p.id, implant_input())
         data = report_data.gather_care_plan(s, team.nurse, p.id, language="en")
     assert data.goals == ("Transfers with one helper",)
     assert "Transfers with one helper" in text_of(render_care_plan(data).pdf)

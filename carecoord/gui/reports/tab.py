@@ -101,6 +101,7 @@ class ReportsTab(QWidget):
         self.ctx = ctx
         self.patient_id = patient_id
         self.current: Preview | None = None
+        self.no_pump_note = ""
         layout = QVBoxLayout(self)
 
         row = QHBoxLayout()
@@ -167,7 +168,7 @@ class ReportsTab(QWidget):
             self.refresh()
 
     def _on_bus(self, entity: str) -> None:
-        if entity not in ("patient", "team", "settings", "external"):
+        if entity not in ("patient", "team", "settings", "external", "implant"):
             return
         if self.isVisible():
             self.refresh()
@@ -179,9 +180,33 @@ class ReportsTab(QWidget):
         self.save_button.setEnabled(ready and can)
         self.print_button.setEnabled(ready and can)
 
+    def _offer_what_fits(self) -> None:
+        """A patient with no pump in place gets no pump care plan: the evaluation summary is
+        offered instead (the care plan stays listed, greyed, with the reason)."""
+        assert self.patient_id is not None
+        from carecoord.services import pumps
+
+        has_pump = self.ctx.query(pumps.active_implant, self.patient_id) is not None
+        item = self.kind.model().item(self.kind.findData(CARE_PLAN))  # type: ignore[attr-defined]
+        item.setEnabled(has_pump)
+        item.setToolTip("" if has_pump else "No pump is recorded as implanted for this patient.")
+        if not has_pump and self.kind.currentData() == CARE_PLAN:
+            self.kind.blockSignals(True)
+            self.kind.setCurrentIndex(self.kind.findData(EVALUATION_SUMMARY))
+            self.kind.blockSignals(False)
+            self.language.setEnabled(False)
+            self.language_label.setEnabled(False)
+        self.no_pump_note = (
+            ""
+            if has_pump
+            else "No pump is recorded as implanted: the pump care plan and wallet card are not "
+            "offered. "
+        )
+
     def refresh(self) -> None:
         if self.patient_id is None or not self.ctx.can(Permission.PRINT_REPORTS):
             return
+        self._offer_what_fits()
         self._stale = False
         self._set_ready(False)
         self.status.setText("Preparing the preview…")
@@ -212,7 +237,7 @@ class ReportsTab(QWidget):
         self.current = preview
         self.preview.show_pages(preview.images)
         pages = len(preview.images)
-        text = f"{pages} page{'s' if pages != 1 else ''}."
+        text = self.no_pump_note + f"{pages} page{'s' if pages != 1 else ''}."
         if preview.report.language_note:
             text += " " + preview.report.language_note
         if preview.report.gaps:
