@@ -6,11 +6,12 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
-from carecoord.commands.common import CommandError, open_database
+from carecoord.commands.common import CommandError, open_for_reading
 from carecoord.domain.units import format_date, format_datetime
 from carecoord.services import recalls, refills
 from carecoord.services.context import SYSTEM
 from carecoord.services.settings import load_settings
+from carecoord.store.database import describe_url
 
 # Exit codes of `carecoord due`, for a daily reminder job.
 EXIT_NONE_OVERDUE = 0
@@ -27,7 +28,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
             "Prints the overdue refills first (those past the low-reservoir alarm date say "
             "'withdrawal risk'), then the refills due in the next N days, for a daily reminder "
             "job. Exit code: 0 when no refill is overdue, 3 when at least one is overdue, "
-            "1 when the list could not be made (the reason is printed on standard error)."
+            "1 when the list could not be made (the reason is printed on standard error: no "
+            "database at that address, no CareCoord records, no patients) or some patients' "
+            "dates changed while it was made. It names the database it read and when the "
+            "dates were computed."
         ),
     )
     due.add_argument(
@@ -62,7 +66,7 @@ def _line(row: refills.DueRow) -> str:
 def _due(args: argparse.Namespace) -> int:
     if args.days is not None and not 0 <= args.days <= 365:
         raise CommandError("--days must be between 0 and 365.")
-    db = open_database(args)
+    db = open_for_reading(args)
     try:
         with db.session() as session:
             data = refills.dashboard_data(session, SYSTEM, due_days=args.days)
@@ -70,6 +74,20 @@ def _due(args: argparse.Namespace) -> int:
     finally:
         db.dispose()
     print(f"{clinic}: refills on {format_date(data.today)}")
+    print(f"Read from {describe_url(db.url)} at {format_datetime(data.read_at)}.")
+    print(
+        "Refill dates recomputed for the records as stored then"
+        + (f" (newest computed {format_datetime(data.computed_at)})." if data.computed_at else ".")
+    )
+    if data.stale_remaining:
+        # Changed on another workstation while this list was made: no date is guessed.
+        print(
+            f"BEING RECOMPUTED: {data.stale_remaining} patient"
+            f"{'s' if data.stale_remaining != 1 else ''} changed while this list was made; "
+            "their dates are not listed. Run the command again."
+        )
+        for row in data.recomputing:
+            print(f"  {row.status} | {row.name} | {row.mrn}")
     heading = f"OVERDUE: {data.overdue_count}"
     if data.past_alarm_count:
         heading += f", {data.past_alarm_count} past the alarm date: withdrawal risk, call first"
@@ -83,14 +101,16 @@ def _due(args: argparse.Namespace) -> int:
         print(_line(row))
     if data.due_soon_count > len(data.due_soon):
         print(f"  ... and {data.due_soon_count - len(data.due_soon)} more")
-    return EXIT_OVERDUE if data.overdue_count else EXIT_NONE_OVERDUE
+    if data.overdue_count:
+        return EXIT_OVERDUE
+    return EXIT_ERROR if data.stale_remaining else EXIT_NONE_OVERDUE
 
 
 def _calendar(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() != ".ics":
         raise CommandError("--out must name a .ics file.")
-    db = open_database(args)
+    db = open_for_reading(args)
     try:
         with db.session() as session:
             data = recalls.export_calendar(session, SYSTEM, start=dt.datetime.now(dt.UTC))

@@ -7,7 +7,13 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from carecoord.commands.common import CommandError, open_database, read_password, sign_in_as
+from carecoord.commands.common import (
+    CommandError,
+    open_database,
+    open_for_reading,
+    read_password,
+    sign_in_as,
+)
 from carecoord.domain.units import format_date
 from carecoord.reports.batch import write_care_plans, write_pdf
 from carecoord.reports.care_plan import RenderedReport, render_care_plan
@@ -88,8 +94,8 @@ def _date(text: str) -> dt.date:
         ) from exc
 
 
-def _sign_in(args: argparse.Namespace) -> tuple[Database, Actor]:
-    db = open_database(args)
+def _sign_in(args: argparse.Namespace, *, reading: bool = False) -> tuple[Database, Actor]:
+    db = open_for_reading(args) if reading else open_database(args)
     password = read_password(f"Password of {args.as_user}: ")
     return db, sign_in_as(db, args.as_user, password)
 
@@ -147,7 +153,7 @@ def _refill_list(args: argparse.Namespace) -> int:
     day = args.date or dt.date.today() + dt.timedelta(days=1)
     if args.out_dir.exists() and not args.out_dir.is_dir():
         raise CommandError(f"{args.out_dir} is a file, not a folder.")
-    db, actor = _sign_in(args)
+    db, actor = _sign_in(args, reading=True)
     with db.session() as session:
         ids = report_data.refill_list(session, actor, day)
     if not ids:

@@ -1310,8 +1310,10 @@ class DashboardData:
     # another workstation since this read began): counted and named, never shown with a date.
     stale_remaining: int = 0
     recomputing: list[RecomputingRow] = field(default_factory=list)
-    # When the newest of the forecasts listed was computed (None: none is stored).
+    # When the newest of the forecasts listed was computed (None: none is stored), and when
+    # the lists were read.
     computed_at: dt.datetime | None = None
+    read_at: dt.datetime | None = None
 
 
 _F = RefillForecast.__table__.c

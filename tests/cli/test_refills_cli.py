@@ -75,3 +75,66 @@ def test_calendar_writes_the_booked_visits(clinic_db, tmp_path, capsys):
     assert "MRN-SOON" in str(events[0]["summary"])
     assert main(["calendar", "--out", str(tmp_path / "x.txt"), "--database-url", db.url]) == 1
     assert ".ics" in capsys.readouterr().err
+
+
+def test_due_names_the_database_it_read_and_when_the_dates_were_computed(clinic_db, capsys):
+    db, team = clinic_db
+    pump_patient(db, team, "MRN-SOON", 10)
+    assert main(["due", "--database-url", db.url]) == 0
+    out = capsys.readouterr().out
+    assert f"Read from SQLite file {db.sqlite_path} at " in out
+    assert "Refill dates recomputed for the records as stored then (newest computed " in out
+
+
+@pytest.mark.parametrize("command", ["due", "calendar", "refill-list"])
+def test_read_commands_refuse_a_database_that_cannot_be_the_clinics(
+    command, tmp_path, sqlite_template, capsys, monkeypatch
+):
+    """Never "no refill overdue" from the wrong database: a missing file (not created), an
+    empty file, a database without CareCoord tables or without patients is refused by name
+    with exit code 1; so is a misspelled address."""
+    monkeypatch.setenv("CARECOORD_PASSWORD", "x")
+    argv = {
+        "due": ["due"],
+        "calendar": ["calendar", "--out", str(tmp_path / "r.ics")],
+        "refill-list": [
+            "report",
+            "refill-list",
+            "--as",
+            "nking",
+            "--out-dir",
+            str(tmp_path / "plans"),
+        ],
+    }[command]
+    missing = tmp_path / "nowhere" / "clinc.db"
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    no_schema = tmp_path / "other.db"
+    import sqlite3
+
+    with sqlite3.connect(no_schema) as conn:  # a valid SQLite file with no tables
+        conn.execute("PRAGMA user_version = 1")
+    no_patients = tmp_path / "fresh.db"
+    shutil.copy(sqlite_template, no_patients)
+    cases = [
+        (f"sqlite:///{missing}", f"There is no CareCoord database at SQLite file {missing}"),
+        (f"sqlite:///{empty}", f"SQLite file {empty} is an empty file"),
+        (f"sqlite:///{no_schema}", f"SQLite file {no_schema} has no CareCoord records"),
+        (f"sqlite:///{no_patients}", f"SQLite file {no_patients} has no patients"),
+        ("sqlit:///clinic.db", "CareCoord works with SQLite or PostgreSQL, not “sqlit”"),
+        ("clinic.db", "“clinic.db” is not a database address"),
+    ]
+    for url, words in cases:
+        assert main([*argv, "--database-url", url]) == 1, url
+        captured = capsys.readouterr()
+        assert words in captured.err, (url, captured.err)
+        assert "Traceback" not in captured.err
+        assert "nothing" not in captured.out.lower()  # no all-clear line
+    assert not missing.exists() and not missing.parent.exists()
+    assert empty.stat().st_size == 0
+    assert not (tmp_path / "r.ics").exists() and not (tmp_path / "plans").exists()
+
+
+def test_due_refuses_an_unreachable_or_misspelled_postgresql_database(capsys):
+    assert main(["due", "--database-url", "postgresql://postgres@127.0.0.1:1/test"]) == 1
+    assert "Cannot reach the database at PostgreSQL 127.0.0.1:1/test" in capsys.readouterr().err
