@@ -31,7 +31,6 @@ from carecoord.domain.program import (
     PumpMode,
     day_mcg_exact,
     delivered_mcg_exact,
-    dose_per_day_exact,
     local_midnight,
     require_valid,
     zone,
@@ -332,22 +331,49 @@ def _alarm_date(
     used = Fraction(0)
     for offset in range(horizon):
         day = fill_date + dt.timedelta(days=offset)
-        # Conservative on daylight-saving days (CLINICAL.md section 5: a computed alarm date is
-        # never later than the real one): a day counts at least 24 hours of delivery, because a
-        # pump whose clock is not moved for the change keeps delivering through the skipped hour.
+        # Each local day over its real hours (CLINICAL.md section 5, "Clock-change days": 23 or
+        # 25 hours; a flex step in the skipped hour is not delivered, one in the repeated hour
+        # is delivered twice). Consecutive days tile real time exactly, so the same delivery
+        # gives the same date whatever program history produced it; the conservative margin
+        # is the rounding down below, not an assumed extra hour.
         if single is not None and single.mode is not PumpMode.ONE_TIME_BOLUS:
-            day_mcg = max(day_mcg_exact(single, day, tz), dose_per_day_exact(single, day.weekday()))
-            used += day_mcg / frac(single.concentration_mcg_per_ml)
+            used += day_mcg_exact(single, day, tz) / frac(single.concentration_mcg_per_ml)
         else:
             start = local_midnight(day, tz)
-            end = max(
-                local_midnight(day + dt.timedelta(days=1), tz), start + dt.timedelta(hours=24)
-            )
+            end = local_midnight(day + dt.timedelta(days=1), tz)
             used += _delivered_ml(periods, start, end, tz, extend_first_back=True)
         if used >= usable:
             # Reached during this day, or exactly at its end (then the next date).
             return day + dt.timedelta(days=1) if used == usable else day
     return None
+
+
+def programmer_alarm_dates(
+    fill_date: dt.date,
+    volume_after_fill_ml: Decimal,
+    programs: Program | Sequence[ProgramPeriod],
+    tz: dt.tzinfo | str,
+    settings: ClinicSettings,
+    *,
+    alarm_volume_ml: Decimal | None = None,
+) -> frozenset[dt.date]:
+    """Alarm dates a vendor programmer may print for this fill without anything being wrong:
+    ours (each local day over its real hours), and the one counted in days of 24 hours on the
+    fill date's clock, which is what a programmer gives when the fill spans a daylight-saving
+    change (CLINICAL.md section 4, "Daylight-saving changes can shift flex steps", and
+    section 5). A programmer date outside these is a mismatch worth checking [55]. Only the
+    cross-check uses the second date: the dates shown and stored are always ours.
+    """
+    tz = zone(tz)
+    ours = forecast_refill(
+        fill_date, volume_after_fill_ml, programs, tz, settings, alarm_volume_ml=alarm_volume_ml
+    ).alarm_date
+    offset = dt.datetime.combine(fill_date, dt.time(12), tzinfo=tz).utcoffset()
+    fixed = dt.timezone(offset or dt.timedelta(0))
+    plain = forecast_refill(
+        fill_date, volume_after_fill_ml, programs, fixed, settings, alarm_volume_ml=alarm_volume_ml
+    ).alarm_date
+    return frozenset(d for d in (ours, plain) if d is not None)
 
 
 # --------------------------------------------------------------------------------------------
@@ -466,11 +492,14 @@ def validate_refill_visit(
     active_program: Program | None,
     new_program: Program | None = None,
     our_alarm_date: dt.date | None = None,
+    also_accepted_alarm_dates: frozenset[dt.date] = frozenset(),
 ) -> list[Problem]:
     """Every problem of a refill visit: errors refuse the save, warnings are shown.
 
     ``new_program``: the program change made at this visit, if any. ``our_alarm_date``:
-    CareCoord's alarm date for the new fill, compared with the vendor programmer's [55].
+    CareCoord's alarm date for the new fill, compared with the vendor programmer's [55];
+    ``also_accepted_alarm_dates``: other dates the programmer may rightly print for the same
+    fill (see ``programmer_alarm_dates``), which are no mismatch.
     """
     problems: list[Problem] = []
 
@@ -558,7 +587,11 @@ def validate_refill_visit(
             f"{format_concentration(active_program.concentration_mcg_per_ml)} drug would stay "
             "in the pump: empty the reservoir before filling another concentration.",
         )
-    if visit.programmer_alarm_date is not None and visit.programmer_alarm_date != our_alarm_date:
+    if (
+        visit.programmer_alarm_date is not None
+        and visit.programmer_alarm_date != our_alarm_date
+        and visit.programmer_alarm_date not in also_accepted_alarm_dates
+    ):
         problems.append(
             Problem(
                 "programmer_alarm_date",

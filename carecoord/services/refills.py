@@ -55,6 +55,7 @@ from carecoord.domain.refills import (
     describe_fill,
     expected_residual_ml,
     forecast_refill,
+    programmer_alarm_dates,
     validate_refill_visit,
 )
 from carecoord.domain.refills import RefillForecast as ForecastResult
@@ -297,6 +298,19 @@ class RefillContext:
                 self.settings,
                 self.alarm_volume_ml,
             )
+        accepted: frozenset[dt.date] = frozenset()
+        if forecast is not None and data.vendor_alarm_date not in (None, forecast.alarm_date):
+            try:  # a fill spanning a clock change: the programmer counts 24-hour days
+                accepted = programmer_alarm_dates(
+                    forecast.fill_date,
+                    volume_after,
+                    list(self.periods),
+                    self.tz,
+                    self.settings,
+                    alarm_volume_ml=self.alarm_volume_ml,
+                )
+            except ValueError:
+                accepted = frozenset()
         problems.extend(
             validate_refill_visit(
                 data.as_domain(),
@@ -307,6 +321,7 @@ class RefillContext:
                 active_program=active_before,
                 new_program=new_program,
                 our_alarm_date=forecast.alarm_date if forecast else None,
+                also_accepted_alarm_dates=accepted,
             )
         )
         if not clean_text(data.drug):
@@ -709,7 +724,7 @@ def record_refill(
         program = next(p for p in context.programs if p.id == data.program_change_id)
     residual = checked.residual
     forecast = checked.forecast
-    mismatch = data.vendor_alarm_date is not None and data.vendor_alarm_date != forecast.alarm_date
+    mismatch = checked.alarm_mismatch
     row = RefillVisit(
         patient_id=patient_id,
         implant_id=context.implant_id,

@@ -180,14 +180,15 @@ def test_weekday_schedule_uses_each_days_real_volume():
     assert forecast.days_to_alarm == 15
 
 
-def test_spring_forward_day_still_counts_24_hours_so_the_alarm_is_never_later():
-    """The 23-hour day is counted as 24 hours of delivery: the date matches a clock-less pump."""
+def test_spring_forward_day_counts_its_real_23_hours():
+    """The 23-hour day delivers 0.92 mL, not 0.96 (CLINICAL.md section 5): 9.58 mL usable is
+    reached on 29 Mar with 24-hour days, on 30 Mar in Paris (tests/domain/test_refills_dst.py)."""
     program = continuous_program(D(500), D(20))  # 0.96 mL/day, 0.04 mL/hour
     fill = dt.date(2026, 3, 20)
     volume = D(2) + D("9.58")  # reached during day 10 without DST (9.6 by its end)
     assert forecast_refill(fill, volume, program, UTC, SETTINGS).alarm_date == dt.date(2026, 3, 29)
     assert forecast_refill(fill, volume, program, PARIS, SETTINGS).alarm_date == dt.date(
-        2026, 3, 29
+        2026, 3, 30
     )
 
 

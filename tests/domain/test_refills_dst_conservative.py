@@ -23,14 +23,16 @@ def _program() -> Program:
     )
 
 
-def test_spring_forward_never_makes_the_alarm_later_than_a_24_hour_count():
-    """A fill just before the spring change: the alarm is no later than counting 24 h days."""
+def test_spring_forward_counts_only_the_hours_the_day_has():
+    """A fill just before the spring change: one hour less is delivered that day (1/24 mL).
+    24-hour days use the 18 mL exactly at the end of 6 Apr (alarm 7 Apr); in Paris 17.96 mL
+    are used by then and the rest during 7 Apr: the same date, counted honestly."""
     settings = ClinicSettings(max_refill_interval_days=400)
     fill = dt.date(2026, 3, 20)  # Europe/Paris springs forward on 29 Mar 2026
     paris = forecast_refill(fill, Decimal("20"), _program(), PARIS, settings)
     plain = forecast_refill(fill, Decimal("20"), _program(), UTC, settings)
-    assert paris.alarm_date <= plain.alarm_date
     assert plain.alarm_date == fill + dt.timedelta(days=18)  # (20 - 2) / 1 mL a day
+    assert paris.alarm_date == plain.alarm_date == dt.date(2026, 4, 7)
 
 
 def test_fall_back_counts_the_extra_hour():
