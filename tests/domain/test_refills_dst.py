@@ -13,7 +13,7 @@ from decimal import Decimal
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from carecoord.domain.program import (
@@ -224,7 +224,8 @@ def test_alarm_date_is_the_first_local_date_the_real_delivery_reaches_the_alarm_
     the usable volume, or exactly it; by the end of the alarm date it is reached: never a
     later date than the truth, and never more than the rounding down early."""
     forecast = forecast_refill(fill, volume, program, tz, SETTINGS)
-    assert forecast.alarm_date is not None
+    if forecast.alarm_date is None:  # beyond the simulated horizon: no date is invented
+        assume(False)
     periods = _checked_periods([ProgramPeriod(local_midnight(fill, tz), program)])
     usable = Fraction(volume) - 2
 
