@@ -25,6 +25,7 @@ from carecoord.gui.signin import FirstAdminDialog, SignInDialog
 from carecoord.gui.warmup import Warmup
 from carecoord.services import startup
 from carecoord.store.database import Database, DatabaseError, resolve_database_url
+from carecoord.store.files import create_private, private_dir, tighten
 
 log = logging.getLogger("carecoord.gui")
 EXIT_OK, EXIT_STORE_PROBLEM = 0, 2
@@ -43,7 +44,9 @@ def _setup_logging() -> Path | None:
             return Path(existing.baseFilename)
     try:
         path = log_file()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
+        create_private(path)  # the log may name patients: readable by its owner only
+        tighten(path)
         handler = logging.FileHandler(path, encoding="utf-8")
     except OSError:
         return None

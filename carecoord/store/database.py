@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from carecoord.store.files import create_private, private_dir, secure_sqlite_file, write_private
 from carecoord.store.reader import Reader, SessionReader, SqliteReader
 
 if TYPE_CHECKING:
@@ -88,6 +89,30 @@ class SchemaTooNew(DatabaseError):
 
 class SchemaOutdated(DatabaseError):
     pass
+
+
+def read_audit_head(conn: sqlite3.Connection) -> tuple[int, str] | None:
+    """(sequence, hash) of the audit chain head stored in a SQLite file, if it has one."""
+    try:
+        row = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
+    except sqlite3.Error:
+        return None
+    return (int(row[0]), str(row[1])) if row else None
+
+
+def checkpoint_path(backup: Path) -> Path:
+    """The checkpoint file that travels with a backup (its name plus ``.checkpoint``)."""
+    return backup.with_name(backup.name + ".checkpoint")
+
+
+def write_head_checkpoint(backup: Path, seq: int, digest: str) -> Path:
+    """Beside a backup: the audit head it contains, as a checkpoint file (domain.audit)."""
+    from carecoord.domain.audit import Checkpoint
+
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    target = checkpoint_path(backup)
+    write_private(target, Checkpoint(seq, digest, now).to_text())
+    return target
 
 
 def default_data_dir() -> Path:
@@ -217,7 +242,7 @@ class Database:
             self.dialect = parsed.get_backend_name()
             self._sqlite_file = parsed.database if self.dialect == "sqlite" else None
         if self._sqlite_file and self._sqlite_file != ":memory:":
-            Path(self._sqlite_file).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            private_dir(Path(self._sqlite_file).expanduser().parent)
         if not self.is_sqlite:
             self.load_orm()  # PostgreSQL needs SQLAlchemy at once; a bad URL fails here
 
@@ -226,6 +251,7 @@ class Database:
         from sqlalchemy import create_engine
 
         if self.is_sqlite:
+            self._secure_file()
             engine = create_engine(
                 self.url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
             )
@@ -258,6 +284,13 @@ class Database:
         name = self._sqlite_file
         return Path(name) if name and name != ":memory:" else None
 
+    def _secure_file(self) -> None:
+        """The file (new or existing) readable by its owner only, before SQLite opens it."""
+        path = self.sqlite_path
+        if path is not None:
+            with contextlib.suppress(OSError):  # a read-only folder: SQLite will say so
+                secure_sqlite_file(path.expanduser())
+
     def session(self) -> Session:
         return self._sessions()  # type: ignore[no-any-return]
 
@@ -278,6 +311,7 @@ class Database:
         reader: SqliteReader | None = getattr(self._readers, "reader", None)
         try:
             if reader is None:
+                self._secure_file()
                 reader = SqliteReader(path, SQLITE_BUSY_TIMEOUT_MS)
                 self._readers.reader = reader
                 with self._readers_lock:
@@ -387,21 +421,34 @@ class Database:
         return state
 
     def backup_sqlite(self, label: str) -> Path | None:
-        """Consistent copy of the SQLite file next to it (sqlite3 backup API, WAL included)."""
+        """Consistent copy of the SQLite file next to it (sqlite3 backup API, WAL included).
+
+        The copy is readable by its owner only and its name says which audit event it ends
+        with (``...-audit1234.db``); a ``.checkpoint`` file beside it holds that head's hash.
+        """
         path = self.sqlite_path
         if path is None or not path.exists():
             return None
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        target = path.with_name(f"{path.stem}.backup-{stamp}-{label}{path.suffix}")
+        partial = path.with_name(f"{path.stem}.backup-{stamp}-{label}{path.suffix}.partial")
+        partial.unlink(missing_ok=True)
+        create_private(partial)
+        self._secure_file()
         source = sqlite3.connect(path)
         try:
-            dest = sqlite3.connect(target)
+            dest = sqlite3.connect(partial)
             try:
                 source.backup(dest)
+                head = read_audit_head(dest)
             finally:
                 dest.close()
         finally:
             source.close()
+        named = f"-audit{head[0]}" if head else ""
+        target = path.with_name(f"{path.stem}.backup-{stamp}-{label}{named}{path.suffix}")
+        partial.replace(target)
+        if head:
+            write_head_checkpoint(target, *head)
         return target
 
     def upgrade(self) -> Path | None:
