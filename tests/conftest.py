@@ -7,6 +7,7 @@ skipped with the reason on a developer's machine and fail under CI (CI=true).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import uuid
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings as hypothesis_settings
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, text
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -91,6 +92,8 @@ def pg_database() -> Iterator[Database]:
 def _empty_pg(db: Database) -> None:
     tables = [t.name for t in metadata.sorted_tables]
     with db.engine.begin() as conn:
+        # The audit tables refuse TRUNCATE by trigger; a superuser's replica mode skips triggers.
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
         conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         conn.execute(
             text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :h)"), {"h": "0" * 64}
@@ -110,6 +113,22 @@ def db(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) ->
         database = request.getfixturevalue("pg_database")
         _empty_pg(database)
         yield database
+
+
+@contextlib.contextmanager
+def tampering(db: Database) -> Iterator[Connection]:
+    """A connection that edits the store by hand, as someone with the file or a superuser
+    login could: the append-only triggers are bypassed (dropped on SQLite, replica mode on
+    PostgreSQL), so only the hash chain and the checkpoints stand in the way."""
+    with db.engine.begin() as conn:
+        if db.is_sqlite:
+            for (name,) in conn.execute(
+                text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            ).all():
+                conn.execute(text(f'DROP TRIGGER "{name}"'))
+        else:
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+        yield conn
 
 
 @dataclass

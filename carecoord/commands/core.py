@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 from pathlib import Path
 
+from sqlalchemy import select
+
 from carecoord.commands.common import CommandError, open_database, read_password, sign_in_as
+from carecoord.domain.audit import Checkpoint, CheckpointUnreadable, parse_checkpoint, parse_time
 from carecoord.domain.enums import Discipline
 from carecoord.domain.units import format_datetime
 from carecoord.domain.users import UserInput
 from carecoord.services import audit, demo, users
-from carecoord.store.database import Database, default_data_dir, describe_url, resolve_database_url
+from carecoord.store.database import (
+    Database,
+    checkpoint_path,
+    default_data_dir,
+    describe_url,
+    resolve_database_url,
+)
+from carecoord.store.files import write_private
+from carecoord.store.models import AuditEvent
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -77,9 +87,34 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     au = sub.add_parser("audit", parents=[common], help="audit trail")
     au_sub = au.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
     ver = au_sub.add_parser(
-        "verify", parents=[common], help="check the hash chain; name the first broken event"
+        "verify",
+        parents=[common],
+        help="check the hash chain; name the first broken event",
+        description=(
+            "Recomputes every event's hash and link. With --checkpoint, also checks that the "
+            "history the checkpoint saw is still there unchanged (a chain rewritten or cut "
+            "short as a whole is found only this way)."
+        ),
+    )
+    ver.add_argument(
+        "--checkpoint",
+        type=Path,
+        metavar="FILE",
+        help="a file written earlier by `carecoord audit checkpoint`",
     )
     ver.set_defaults(handler=_audit_verify)
+    cp = au_sub.add_parser(
+        "checkpoint",
+        parents=[common],
+        help="write the chain head (event number, hash, time) to a file kept elsewhere",
+        description=(
+            "Writes the newest event's number and hash, and the time, to FILE. Keep it outside "
+            "the database (another computer, a printout): `audit verify --checkpoint FILE` later "
+            "shows whether any history up to that point was rewritten or removed."
+        ),
+    )
+    cp.add_argument("--out", type=Path, required=True, metavar="FILE", help="checkpoint file")
+    cp.set_defaults(handler=_audit_checkpoint)
 
     bk = sub.add_parser("backup", parents=[common], help="copy a SQLite database to a backup file")
     bk.add_argument("--out", type=Path, help="backup file (default: beside the database)")
@@ -197,29 +232,72 @@ def _user_list(args: argparse.Namespace) -> int:
     return 0
 
 
+MAX_BREAKS_SHOWN = 20
+
+
+def read_checkpoint(path: Path) -> Checkpoint:
+    try:
+        content = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError(f"Cannot read the checkpoint {path}: {exc.strerror or exc}.") from exc
+    try:
+        return parse_checkpoint(content)
+    except CheckpointUnreadable as exc:
+        raise CommandError(f"The file {path} cannot be used: {exc}.") from exc
+
+
 def _audit_verify(args: argparse.Namespace) -> int:
+    checkpoint = read_checkpoint(args.checkpoint) if args.checkpoint else None
+    db = open_database(args)
+    with db.session() as session:
+        result = audit.verify(session, checkpoint)
+        if result.ok:
+            print(f"Audit trail intact: {result.events} events verified.")
+            if checkpoint is not None:
+                print(
+                    f"Consistent with the checkpoint of {checkpoint.at} ({checkpoint.short}): "
+                    "nothing before it was changed or removed."
+                )
+            return 0
+        shown = result.breaks[:MAX_BREAKS_SHOWN]
+        found = {
+            e.seq: e
+            for e in session.scalars(
+                select(AuditEvent).where(AuditEvent.seq.in_([b.seq for b in shown]))
+            )
+        }
+    count = len(result.breaks)
+    print(f"Audit trail BROKEN: {count} problem{'s' if count != 1 else ''} found.")
+    for broken in shown:
+        event = found.get(broken.seq)
+        detail = ""
+        if event is not None:
+            when = parse_time(event.at)
+            at = format_datetime(when) if when is not None else f"at “{event.at}”"
+            detail = f" (recorded {at} by {event.actor}: “{event.summary}”)"
+        print(f"BROKEN at event {broken.seq}: {broken.reason}{detail}.")
+    if count > len(shown):
+        print(f"... and {count - len(shown)} more.")
+    return 1
+
+
+def _audit_checkpoint(args: argparse.Namespace) -> int:
     db = open_database(args)
     with db.session() as session:
         result = audit.verify(session)
-        if result.ok:
-            print(f"Audit trail intact: {result.events} events verified.")
-            return 0
-        event = None
-        if result.broken is not None:
-            from sqlalchemy import select
-
-            from carecoord.store.models import AuditEvent
-
-            event = session.scalar(select(AuditEvent).where(AuditEvent.seq == result.broken.seq))
-    assert result.broken is not None
-    detail = ""
-    if event is not None:
-        when = format_datetime(dt.datetime.fromisoformat(event.at))
-        detail = f" (recorded {when} by {event.actor}: “{event.summary}”)"
-    print(
-        f"Audit trail BROKEN at event {result.broken.seq}: {result.broken.reason}{detail}.",
-    )
-    return 1
+    if not result.ok or result.head is None:
+        assert result.broken is not None
+        raise CommandError(
+            f"The audit trail is broken at event {result.broken.seq} "
+            f"({result.broken.reason}); no checkpoint was written. Run `carecoord audit verify`."
+        )
+    try:
+        write_private(args.out, result.head.to_text())
+    except OSError as exc:
+        raise CommandError(f"Cannot write {args.out}: {exc.strerror or exc}.") from exc
+    print(f"Checkpoint written to {args.out}: {result.head.short}, taken {result.head.at}.")
+    print("Keep it outside the database; `carecoord audit verify --checkpoint` uses it.")
+    return 0
 
 
 def _backup(args: argparse.Namespace) -> int:
@@ -229,8 +307,14 @@ def _backup(args: argparse.Namespace) -> int:
     path = db.backup_sqlite("manual")
     if path is None:
         raise CommandError("There is no database file to back up yet.")
+    side = checkpoint_path(path)
     if args.out:
         path.replace(args.out)
-        path = args.out
+        if side.exists():
+            side.replace(checkpoint_path(args.out))
+        path, side = args.out, checkpoint_path(args.out)
     print(f"Backup written: {path}")
+    if side.exists():
+        head = parse_checkpoint(side.read_text(encoding="utf-8"))
+        print(f"It contains the audit trail up to {head.short}; checkpoint beside it: {side}")
     return 0

@@ -142,7 +142,11 @@ class SettingRow(Base):
 
 
 class AuditEvent(Base):
-    """Append-only, hash-chained record of every change (see domain.audit)."""
+    """Append-only, hash-chained record of every change (see domain.audit).
+
+    Every column is covered by ``hash`` (hashing version 2); the database refuses UPDATE and
+    DELETE on this table (triggers of revision 0005).
+    """
 
     __tablename__ = "audit_events"
 
@@ -159,11 +163,14 @@ class AuditEvent(Base):
     before: Mapped[str] = mapped_column(Text)
     after: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
+    hash_version: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
     hash: Mapped[str] = mapped_column(String(64))
 
 
 class AuditHead(Base):
-    """Single row holding the chain's last link; locked while appending to serialise writers."""
+    """Single row holding the chain's last link; locked while appending to serialise writers.
+
+    The database lets it move only forward (triggers of revision 0005)."""
 
     __tablename__ = "audit_head"
 

@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from carecoord.cli import main
 from carecoord.store.database import Database
+from tests.conftest import tampering
 
 
 @pytest.fixture
@@ -110,7 +111,7 @@ def test_demo_then_audit_verify_and_tamper(url, capsys):
     assert main(["--database-url", url, "audit", "verify"]) == 0
     assert "intact" in capsys.readouterr().out
     db = Database(url)
-    with db.engine.begin() as conn:
+    with tampering(db) as conn:
         conn.execute(
             text("UPDATE audit_events SET summary = 'X' || substr(summary, 2) WHERE seq = 20")
         )
