@@ -5,7 +5,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
 
 from carecoord.commands.common import (
     CommandError,
@@ -107,11 +111,20 @@ def _check_out(path: Path) -> None:
         raise CommandError(f"The folder {path.parent} does not exist.")
 
 
-def _save(report: RenderedReport, path: Path, what: str) -> int:
+def _save(
+    report: RenderedReport,
+    path: Path,
+    what: str,
+    disclosed: Callable[[Session], None] | None = None,
+    db: Database | None = None,
+) -> int:
     try:
         write_pdf(path, report.pdf)
     except OSError as exc:
         raise CommandError(f"Cannot write {path}: {exc.strerror or exc}.") from exc
+    if disclosed is not None and db is not None:
+        with db.session() as session:
+            disclosed(session)
     print(f"{what} written: {path}")
     if report.language_note:
         print(report.language_note, file=sys.stderr)
@@ -129,7 +142,13 @@ def _care_plan(args: argparse.Namespace) -> int:
     with db.session() as session:
         patient = find_by_mrn(session, actor, args.mrn)
         data = report_data.gather_care_plan(session, actor, patient.id, language=args.language)
-    return _save(render_care_plan(data), args.out, "Care plan")
+    return _save(
+        render_care_plan(data),
+        args.out,
+        "Care plan",
+        _disclosure(actor, "care_plan", args.out, patient_id=patient.id),
+        db,
+    )
 
 
 def _evaluation_summary(args: argparse.Namespace) -> int:
@@ -138,7 +157,13 @@ def _evaluation_summary(args: argparse.Namespace) -> int:
     with db.session() as session:
         patient = find_by_mrn(session, actor, args.mrn)
         data = report_data.gather_evaluation_summary(session, actor, patient.id)
-    return _save(render_evaluation_summary(data), args.out, "Evaluation summary")
+    return _save(
+        render_evaluation_summary(data),
+        args.out,
+        "Evaluation summary",
+        _disclosure(actor, "evaluation_summary", args.out, patient_id=patient.id),
+        db,
+    )
 
 
 def _meeting_minutes(args: argparse.Namespace) -> int:
@@ -146,7 +171,25 @@ def _meeting_minutes(args: argparse.Namespace) -> int:
     db, actor = _sign_in(args)
     with db.session() as session:
         data = report_data.gather_meeting_minutes(session, actor, args.date)
-    return _save(render_meeting_minutes(data), args.out, "Meeting minutes")
+    patient_ids = list(data.patient_ids)
+    return _save(
+        render_meeting_minutes(data),
+        args.out,
+        "Meeting minutes",
+        _disclosure(
+            actor, "meeting_minutes", args.out, meeting_on=args.date, patient_ids=patient_ids
+        ),
+        db,
+    )
+
+
+def _disclosure(actor: Actor, document: str, out: Path, **where: Any) -> Callable[[Session], None]:
+    def record(session: Session) -> None:
+        report_data.record_disclosure(
+            session, actor, document, report_data.SAVED, file_name=out.name, **where
+        )
+
+    return record
 
 
 def _refill_list(args: argparse.Namespace) -> int:
@@ -164,7 +207,18 @@ def _refill_list(args: argparse.Namespace) -> int:
         with db.session() as session:
             return report_data.gather_care_plan(session, actor, int(patient_id), for_day=day)  # type: ignore[arg-type]
 
-    result = write_care_plans(ids, gather, args.out_dir)  # type: ignore[arg-type]
+    def written(patient_id: object, path: Path) -> None:
+        with db.session() as session:
+            report_data.record_disclosure(
+                session,
+                actor,
+                "care_plan",
+                report_data.SAVED,
+                patient_id=int(patient_id),  # type: ignore[call-overload]
+                file_name=path.name,
+            )
+
+    result = write_care_plans(ids, gather, args.out_dir, written=written)  # type: ignore[arg-type]
     print(f"Refill list of {format_date(day)}: {result.words} Folder: {args.out_dir}")
     for patient, why in result.failed:
         print(f"  patient {patient}: {why}", file=sys.stderr)

@@ -70,8 +70,13 @@ def write_care_plans(
     out_dir: Path,
     *,
     task: Progress | None = None,
+    written: Callable[[object, Path], None] | None = None,
 ) -> BatchResult:
-    """One care plan per patient into ``out_dir``; see the module docstring."""
+    """One care plan per patient into ``out_dir``; see the module docstring.
+
+    ``written(patient, path)`` runs after each file is written (the audit of the disclosure);
+    if it fails, the file is removed again and the patient counts as failed.
+    """
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     result = BatchResult()
@@ -87,6 +92,12 @@ def write_care_plans(
             report = render_care_plan(data)
             path = out_dir / care_plan_file_name(data)
             write_pdf(path, report.pdf)
+            if written is not None:
+                try:
+                    written(patient, path)
+                except Exception:
+                    path.unlink(missing_ok=True)
+                    raise
         except Exception as exc:  # one bad record must not stop the list; say why
             result.failed.append((patient, str(exc) or type(exc).__name__))
             continue

@@ -145,6 +145,8 @@ class CarePlanInput:
     next_appointment: Appointment | None = None
     team: tuple[TeamContact, ...] = ()
     goals: tuple[str, ...] = ()
+    # The audit chain head when the data was read (event number, first hash digits).
+    audit_head: tuple[int, str] | None = None
 
     @property
     def is_draft(self) -> bool:
@@ -748,6 +750,11 @@ class _Builder:
             ),
             footer_name=data.patient.display_name,
             footer_generated=generated,
+            footer_audit=(
+                self.tr.text("footer.audit", seq=data.audit_head[0], hash=data.audit_head[1])
+                if data.audit_head
+                else ""
+            ),
             page_of=self.tr.text("page.of", page="{page}", pages="{pages}"),
             draft=data.is_draft,
             draft_word=self.tr.text("draft.word"),

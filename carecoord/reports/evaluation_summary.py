@@ -30,7 +30,7 @@ from carecoord.reports.style import (
     esc,
     make_styles,
 )
-from carecoord.reports.team_common import cell, generated_words, grid, missing
+from carecoord.reports.team_common import audit_words, cell, generated_words, grid, missing
 
 
 @dataclass(frozen=True)
@@ -124,6 +124,8 @@ class EvaluationSummaryInput:
     diagnosis: str = ""
     origin: str = ""
     program_version: int | None = None  # the pump program in force, once implanted
+    # The audit chain head when the data was read (event number, first hash digits).
+    audit_head: tuple[int, str] | None = None
 
     @staticmethod
     def required_from(settings: ClinicSettings) -> tuple[Discipline, ...]:
@@ -275,6 +277,7 @@ def render_evaluation_summary(data: EvaluationSummaryInput) -> RenderedReport:
         footer_name=data.patient.display_name,
         footer_generated=generated_words(data.generated_at, data.generated_by, data.program_version)
         + " · Confidential",
+        footer_audit=audit_words(data.audit_head),
         page_of="Page {page} of {pages}",
     )
     pdf = build_pdf(

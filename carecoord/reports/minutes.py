@@ -22,7 +22,7 @@ from carecoord.domain.settings import ClinicSettings, PageSize
 from carecoord.domain.units import format_date, format_long_date
 from carecoord.reports.care_plan import PatientInfo, RenderedReport
 from carecoord.reports.style import MARGIN, PAGE_SIZES, PageFrame, build_pdf, esc, make_styles
-from carecoord.reports.team_common import cell, generated_words, grid, missing
+from carecoord.reports.team_common import audit_words, cell, generated_words, grid, missing
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,9 @@ class MeetingMinutesInput:
     items: tuple[MinutesItem, ...] = ()
     settings: ClinicSettings = field(default_factory=ClinicSettings)
     page_size: PageSize = PageSize.A4
+    # The audit chain head when the data was read (event number, first hash digits).
+    audit_head: tuple[int, str] | None = None
+    patient_ids: tuple[int, ...] = ()  # of the agenda, for the audit of a printout
 
 
 def render_meeting_minutes(data: MeetingMinutesInput) -> RenderedReport:
@@ -145,6 +148,7 @@ def render_meeting_minutes(data: MeetingMinutesInput) -> RenderedReport:
         clinic_name=data.clinic_name.strip(),
         footer_identity=f"Team meeting of {format_date(data.held_on)}",
         footer_generated=generated_words(data.generated_at, data.generated_by) + " · Confidential",
+        footer_audit=audit_words(data.audit_head),
         page_of="Page {page} of {pages}",
     )
     pdf = build_pdf(

@@ -31,7 +31,7 @@ from carecoord.reports.fonts import register_fonts, visual
 PAGE_SIZES = {PageSize.A4: A4, PageSize.LETTER: LETTER}
 MARGIN = 18 * mm
 HEADER_SPACE = 16 * mm
-FOOTER_SPACE = 20 * mm
+FOOTER_SPACE = 24 * mm  # three lines: identity, who generated it, the audit head
 INK = colors.HexColor("#1a1a1a")
 MUTED = colors.HexColor("#555555")
 RULE = colors.HexColor("#8a8a8a")
@@ -143,6 +143,7 @@ class PageFrame:
     draft_word: str = "DRAFT"
     draft_note: str = ""  # "Not yet programmed on the pump"
     footer_name: str = ""  # fills {name} in footer_identity
+    footer_audit: str = ""  # "Audit trail: event 1234 · 3f2a9c01b7de", below footer_generated
 
     def identity_fitting(self, font: str, size: float, width: float) -> str:
         """The identity line, the name shortened so that the record number always shows."""
@@ -207,6 +208,12 @@ def _numbered_canvas_class(frame: PageFrame) -> type[Canvas]:
                 FOOTER_SPACE - 12.5 * mm,
                 _fit(visual(frame.footer_generated), regular, 8.5, usable),
             )
+            if frame.footer_audit:
+                self.drawString(
+                    MARGIN,
+                    FOOTER_SPACE - 16.5 * mm,
+                    _fit(visual(frame.footer_audit), regular, 8.5, usable),
+                )
             self.restoreState()
 
     return NumberedCanvas

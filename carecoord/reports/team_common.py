@@ -18,6 +18,11 @@ def generated_words(when: dt.datetime, who: str, version: int | None = None) -> 
     return text
 
 
+def audit_words(head: tuple[int, str] | None) -> str:
+    """The audit chain head a team document was printed from, for its footer."""
+    return f"Audit trail: event {head[0]} · {head[1]}" if head else ""
+
+
 def missing(text: str) -> str:
     """A visible gap in a team document (never "None", never an empty cell)."""
     return f'<font backColor="{GAP_BG.hexval().replace("0x", "#")}"><b>[{esc(text)}]</b></font>'

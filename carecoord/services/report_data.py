@@ -53,6 +53,7 @@ from carecoord.reports.evaluation_summary import (
 )
 from carecoord.reports.minutes import MeetingAttendee, MeetingMinutesInput, MinutesItem
 from carecoord.services import (
+    audit,
     candidacy,
     evaluations,
     meetings,
@@ -329,6 +330,12 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     return now if now is not None else dt.datetime.now(dt.UTC)
 
 
+def audit_head(session: Session) -> tuple[int, str]:
+    """The audit chain head now, for a printed footer: event number, first 12 hash digits."""
+    head = audit.current_head(session)
+    return head.seq, head.hash[:12]
+
+
 def patient_info(view: PatientView) -> PatientInfo:
     return PatientInfo(
         family_name=view.family_name,
@@ -397,6 +404,7 @@ def gather_care_plan(
         next_appointment=sources.next_appointment(session, actor, patient_id),
         team=team_contacts(view),
         goals=sources.patient_goals(session, actor, patient_id),
+        audit_head=audit_head(session),
     )
 
 
@@ -426,6 +434,7 @@ def gather_evaluation_summary(
         diagnosis=view.diagnosis,
         origin=view.origin.label if view.origin else "",
         program_version=program.version if program is not None else None,
+        audit_head=audit_head(session),
     )
 
 
@@ -492,6 +501,8 @@ def minutes_from_meeting(
         items=tuple(items),
         settings=settings,
         page_size=settings.page_size,
+        audit_head=audit_head(session),
+        patient_ids=tuple(int(i.patient_id) for i in meeting.agenda if str(i.patient_id).isdigit()),
     )
 
 
@@ -518,3 +529,64 @@ def refill_list(
     """Patient ids on the refill list of ``day`` (for the batch of care plans)."""
     require(actor, Permission.PRINT_REPORTS)
     return list(sources.refill_list_patient_ids(session, actor, day))
+
+
+# What a regulator asks the audit to show of every disclosure (ASTM E2147): which document,
+# about whom, how it left the system (printed, saved as a file), by whom and when.
+DOCUMENT_WORDS = {
+    "care_plan": "care plan",
+    "evaluation_summary": "evaluation summary",
+    "meeting_minutes": "minutes",
+}
+PRINTED, SAVED = "print", "export"
+
+
+def record_disclosure(
+    session: Session,
+    actor: Actor,
+    document: str,
+    how: str,
+    *,
+    patient_id: int | None = None,
+    meeting_on: dt.date | None = None,
+    pages: int | None = None,
+    file_name: str = "",
+    patient_ids: Iterable[int] = (),
+) -> None:
+    """An audit event for a printed or saved document (``how``: PRINTED or SAVED)."""
+    require(actor, Permission.PRINT_REPORTS)
+    words = DOCUMENT_WORDS.get(document, document.replace("_", " "))
+    if patient_id is not None:
+        p = session.get(Patient, patient_id)
+        whom = (
+            f"{p.family_name.upper()}, {p.given_names} ({p.mrn})" if p else f"patient {patient_id}"
+        )
+        subject = f"the {words} of {whom}"
+    elif meeting_on is not None:
+        subject = f"the {words} of the team meeting of {format_date(meeting_on)}"
+    else:
+        subject = f"the {words}"
+    verb = "Printed" if how == PRINTED else "Saved"
+    summary = f"{verb} {subject}"
+    if pages:
+        summary += f", {pages} page{'s' if pages != 1 else ''}"
+    if how != PRINTED:
+        summary += f", as the file {file_name}" if file_name else ", as a file"
+    others = sorted(set(patient_ids) - {patient_id} if patient_id is not None else set(patient_ids))
+    audit.record(
+        session,
+        actor,
+        action=how,
+        entity="report",
+        entity_id=document,
+        patient_id=patient_id,
+        summary=summary,
+        after={
+            "document": document,
+            "pages": pages,
+            "file": file_name,
+            **({"meeting": meeting_on} if meeting_on else {}),
+            **({"patients": others} if others else {}),
+        },
+    )
+    session.commit()

@@ -145,7 +145,7 @@ class AuditEvent(Base):
     """Append-only, hash-chained record of every change (see domain.audit).
 
     Every column is covered by ``hash`` (hashing version 2); the database refuses UPDATE and
-    DELETE on this table (triggers of revision 0005).
+    DELETE on this table (triggers of revision 0007).
     """
 
     __tablename__ = "audit_events"
@@ -170,7 +170,7 @@ class AuditEvent(Base):
 class AuditHead(Base):
     """Single row holding the chain's last link; locked while appending to serialise writers.
 
-    The database lets it move only forward (triggers of revision 0005)."""
+    The database lets it move only forward (triggers of revision 0007)."""
 
     __tablename__ = "audit_head"
 

@@ -50,6 +50,18 @@ def test_care_plan_to_pdf(url, tmp_path, capsys):
     assert "ROSSI, Ana María" in text
     assert "Nia King" in text and "+1 555 0199" in text
     assert "by Nia King (Nurse)" in text
+    assert "Audit trail: event " in text
+    db = Database(url)
+    with db.session() as s:
+        from sqlalchemy import select
+
+        from carecoord.store.models import AuditEvent
+
+        event = s.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).one()
+    assert event.action == "export" and event.actor == "Nia King (Nurse)"
+    assert (
+        event.summary == "Saved the care plan of ROSSI, Ana María (MRN-0042), as the file plan.pdf"
+    )
 
 
 def test_care_plan_in_spanish(url, tmp_path):

@@ -16,6 +16,7 @@ from carecoord.gui.reports.batch_section import BatchPrintingPage
 from carecoord.gui.reports.tab import EVALUATION_SUMMARY, ReportsTab
 from carecoord.reports import batch as batch_module
 from carecoord.services import patients, pumps, settings
+from carecoord.store.models import AuditEvent
 from tests.gui.helpers import add_patient
 from tests.reports.helpers import page_texts, text_of
 from tests.services.pump_helpers import implant_input
@@ -34,6 +35,13 @@ def patient(gui_db, clinic):
         )
         pumps.record_implant(s, clinic.nurse, view.id, implant_input())  # a pump handout needs one
     return view
+
+
+def last_event(db) -> AuditEvent:
+    from sqlalchemy import select
+
+    with db.session() as s:
+        return s.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).one()
 
 
 @pytest.fixture
@@ -63,7 +71,7 @@ def test_preview_shows_every_page_and_says_what_to_fill_in(tab):
     tab.grab().save("/tmp/reports-gui-tab.png")
 
 
-def test_save_as_pdf_adds_the_extension(tab, tmp_path, monkeypatch):
+def test_save_as_pdf_adds_the_extension(tab, tmp_path, monkeypatch, gui_db, patient):
     target = tmp_path / "for the fridge"
     monkeypatch.setattr(
         "carecoord.gui.reports.tab.QFileDialog.getSaveFileName",
@@ -71,18 +79,27 @@ def test_save_as_pdf_adds_the_extension(tab, tmp_path, monkeypatch):
     )
     path = tab.save_as_pdf()
     assert path == tmp_path / "for the fridge.pdf"
-    assert "ROSSI, Ana María" in text_of(path.read_bytes())
+    text = text_of(path.read_bytes())
+    assert "ROSSI, Ana María" in text
     assert "Saved:" in tab.status.text()
+    # The footer names the audit head it was printed from; the save itself is audited.
+    assert f"Audit trail: event {last_event(gui_db).seq - 1} · " in text
+    event = last_event(gui_db)
+    assert (event.action, event.patient_id) == ("export", patient.id)
+    assert event.summary.startswith("Saved the care plan of ROSSI, Ana María (MRN-0042), ")
+    assert event.summary.endswith("pages, as the file for the fridge.pdf")
 
 
-def test_cancelled_save_writes_nothing(tab, tmp_path, monkeypatch):
+def test_cancelled_save_writes_nothing(tab, tmp_path, monkeypatch, gui_db):
     monkeypatch.setattr(
         "carecoord.gui.reports.tab.QFileDialog.getSaveFileName", lambda *a, **k: ("", "")
     )
+    before = last_event(gui_db).seq
     assert tab.save_as_pdf() is None
+    assert last_event(gui_db).seq == before  # nothing left the system: nothing to audit
 
 
-def test_print_sends_every_page_to_the_printer(tab, tmp_path, monkeypatch):
+def test_print_sends_every_page_to_the_printer(tab, tmp_path, monkeypatch, gui_db):
     out = tmp_path / "printed.pdf"
 
     def printer() -> QPrinter:
@@ -98,6 +115,9 @@ def test_print_sends_every_page_to_the_printer(tab, tmp_path, monkeypatch):
     assert printed == pages
     assert len(page_texts(out.read_bytes())) == pages
     assert f"Sent {pages} pages to the printer." in tab.status.text()
+    event = last_event(gui_db)
+    assert event.action == "print"
+    assert event.summary == f"Printed the care plan of ROSSI, Ana María (MRN-0042), {pages} pages"
 
 
 def test_print_dialog_cancelled_prints_nothing(tab, monkeypatch):
@@ -148,7 +168,7 @@ def test_refill_list_with_nobody_due_disables_the_button(page):
     assert not page.run_button.isEnabled()
 
 
-def test_batch_for_my_patients_writes_files(page, tmp_path):
+def test_batch_for_my_patients_writes_files(page, tmp_path, gui_db):
     page.source.setCurrentIndex(page.source.findData("my_patients"))
     assert page.count.text() == "1 patient is on your treatment teams."
     assert page.run_button.isEnabled()
@@ -156,6 +176,8 @@ def test_batch_for_my_patients_writes_files(page, tmp_path):
     files = sorted((tmp_path / "plans").glob("*.pdf"))
     assert [f.name.split("_")[1] for f in files] == ["MRN-0042"]
     assert "1 care plan saved" in page.result.text()
+    event = last_event(gui_db)
+    assert event.action == "export" and event.summary.endswith(f"as the file {files[0].name}")
     page.grab().save("/tmp/reports-gui-batch.png")
 
 

@@ -183,7 +183,22 @@ class BatchPrintingPage(QWidget):
             # A refill list's handouts speak of its day: "due today" on the refill day.
             return self.ctx.call(report_data.gather_care_plan, int(patient_id), for_day=day)  # type: ignore[arg-type]
 
-        result = write_care_plans(patient_ids, gather, folder, task=task)  # type: ignore[arg-type]
+        def written(patient_id: object, path: Path) -> None:
+            self.ctx.call(
+                report_data.record_disclosure,
+                "care_plan",
+                report_data.SAVED,
+                patient_id=int(patient_id),  # type: ignore[call-overload]
+                file_name=path.name,
+            )
+
+        result = write_care_plans(  # type: ignore[arg-type]
+            patient_ids,
+            gather,  # type: ignore[arg-type]
+            folder,
+            task=task,
+            written=written,
+        )
         self.last_result = result  # kept for a cancelled run, whose callback is not called
         return result
 

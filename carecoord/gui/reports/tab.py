@@ -93,6 +93,8 @@ class Preview:
     report: RenderedReport
     images: list[QImage]
     file_name: str
+    kind: str = CARE_PLAN
+    patient_id: int | None = None
 
 
 class ReportsTab(QWidget):
@@ -231,7 +233,7 @@ class ReportsTab(QWidget):
             summary = self.ctx.call(_report_data().gather_evaluation_summary, self.patient_id)
             report = render_evaluation_summary(summary)
             name = f"evaluation-summary_{summary.patient.mrn}_{summary.generated_at.date()}.pdf"
-        return Preview(report, page_images(report.pdf, scale=1.25), name)
+        return Preview(report, page_images(report.pdf, scale=1.25), name, kind, self.patient_id)
 
     def _show(self, preview: Preview) -> None:
         self.current = preview
@@ -285,7 +287,25 @@ class ReportsTab(QWidget):
             )
             return None
         self.status.setText(f"Saved: {path}")
+        self._record(_report_data().SAVED, file_name=path.name)
         return path
+
+    def _record(self, how: str, *, pages: int | None = None, file_name: str = "") -> None:
+        """The audit trail names every printed or saved document and whom it is about."""
+        preview = self.current
+        if preview is None:
+            return
+        try:
+            self.ctx.call(
+                _report_data().record_disclosure,
+                preview.kind,
+                how,
+                patient_id=preview.patient_id,
+                pages=pages or len(preview.images),
+                file_name=file_name,
+            )
+        except ServiceError as exc:
+            self.status.setText(f"{self.status.text()} (Not written to the audit trail: {exc})")
 
     def make_printer(self) -> QPrinter:
         return QPrinter(QPrinter.PrinterMode.HighResolution)
@@ -305,6 +325,7 @@ class ReportsTab(QWidget):
             QMessageBox.warning(self, "Not printed", str(exc))
             return 0
         self.status.setText(f"Sent {printed} page{'s' if printed != 1 else ''} to the printer.")
+        self._record(_report_data().PRINTED, pages=printed)
         return printed
 
 

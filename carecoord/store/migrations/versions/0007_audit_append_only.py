@@ -1,7 +1,7 @@
 """audit: every column hashed (version 2), the chain re-based once, tables append-only
 
-Revision ID: 0005_audit_append_only
-Revises: 0004_refills
+Revision ID: 0007_audit_append_only
+Revises: 0006_implant_time
 Create Date: 2026-12-02 06:50:00.000000
 
 Events written before this revision were hashed without ``id`` and ``actor_id``. If their chain
@@ -25,8 +25,8 @@ from carecoord.domain.audit import (
     verify_chain,
 )
 
-revision = "0005_audit_append_only"
-down_revision = "0004_refills"
+revision = "0007_audit_append_only"
+down_revision = "0006_implant_time"
 branch_labels = None
 depends_on = None
 
