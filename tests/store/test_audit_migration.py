@@ -19,7 +19,7 @@ from tests.conftest import PG_URL
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def old_db(request, tmp_path) -> Iterator[Database]:
-    """A fresh store at revision 0004 (before version-2 hashing)."""
+    """A fresh store at revision 0006 (before version-2 hashing)."""
     if request.param == "sqlite":
         database = Database(f"sqlite:///{tmp_path / 'old.db'}")
         drop = None
@@ -37,7 +37,7 @@ def old_db(request, tmp_path) -> Iterator[Database]:
             admin.dispose()
 
     with database.engine.begin() as conn:
-        command.upgrade(database._alembic_config(conn), "0004_refills")
+        command.upgrade(database._alembic_config(conn), "0006_implant_time")
     yield database
     database.dispose()
     if drop:
