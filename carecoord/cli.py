@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "carecoord.commands.refills",
     "carecoord.commands.reports",
     "carecoord.commands.candidacy",
+    "carecoord.commands.restore",
 )
 
 
