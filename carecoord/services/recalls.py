@@ -293,7 +293,7 @@ def log_contact_attempt(
     """Log a call to a patient about a refill; opens the recall if none is open. A "booked"
     outcome needs the appointment time and books it. Returns the recall id."""
     require(actor, Permission.LOG_RECALL)
-    patient = patient_or_404(session, patient_id)
+    patient = patient_or_404(session, patient_id, lock=True)  # one open recall per patient
     now = _now()
     at = at or now
     if at > now + CLOCK_TOLERANCE:

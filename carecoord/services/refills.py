@@ -663,6 +663,8 @@ def record_refill(
             "note": clean_text(data.note),
         }
     )
+    # Locked before the last fill is read: a refill saved meanwhile elsewhere is then seen.
+    patient_or_404(session, patient_id, lock=True)
     context = _context(session, patient_id, now=now)
     if context.last_visit_id != based_on_visit_id:
         raise _refills_conflict(session, patient_id, context.last_visit_id)
