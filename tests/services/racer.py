@@ -6,7 +6,8 @@ so that two racers started with the same arguments act on the same patient at th
 Prints one JSON line: {patient_id: "saved" | "conflict: ..." | "refused: ..." | "error: ..."}.
 
 Actions: refill (a refill based on no earlier refill), draft (start the physical therapy
-evaluation), recall (log a recall call, which opens the patient's recall if none is open).
+evaluation), recall (log a recall call, which opens the patient's recall if none is open),
+user (an administrator adds the user race<N>, N the "patient id").
 """
 
 from __future__ import annotations
@@ -15,27 +16,21 @@ import datetime as dt
 import json
 import sys
 import time
-from decimal import Decimal
 
 from carecoord.domain.enums import Discipline
 from carecoord.domain.errors import ValidationFailed
 from carecoord.domain.refill_status import ContactOutcome
-from carecoord.services import evaluations, recalls, refills
+from carecoord.domain.users import UserInput
+from carecoord.services import evaluations, recalls, refills, users
 from carecoord.services.errors import ConflictError, ServiceError
 from carecoord.services.users import actor_for, list_users
 from carecoord.store.database import Database
+from tests.services.refill_helpers import refill
 
 
 def _refill_input() -> refills.RefillInput:
-    at = dt.datetime.combine(dt.date.today() - dt.timedelta(days=2), dt.time(10), tzinfo=dt.UTC)
-    return refills.RefillInput(
-        refill_at=at,
-        measured_residual_ml=Decimal("4.9"),
-        volume_discarded_ml=Decimal("4.9"),
-        volume_added_ml=Decimal(20),
-        concentration_mcg_per_ml=Decimal(500),
-        lot="LOT-A1",
-        lot_expiry=dt.date.today() + dt.timedelta(days=300),
+    return refill(
+        dt.datetime.combine(dt.date.today() - dt.timedelta(days=2), dt.time(10), tzinfo=dt.UTC)
     )
 
 
@@ -59,6 +54,17 @@ def main(argv: list[str]) -> None:
                     )
                 elif action == "recall":
                     recalls.log_contact_attempt(s, actor, patient_id, ContactOutcome.NO_ANSWER)
+                elif action == "user":  # the "patient id" numbers the username
+                    users.add_user(
+                        s,
+                        actor,
+                        UserInput(
+                            username=f"race{patient_id}",
+                            full_name=f"Racing User {patient_id}",
+                            discipline=Discipline.NURSE,
+                            password="long-enough-pass-1",
+                        ),
+                    )
                 else:
                     raise SystemExit(f"unknown action {action}")
             outcomes[str(patient_id)] = "saved"

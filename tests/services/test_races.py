@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import func, select
 
 from carecoord.domain.enums import Discipline
+from carecoord.services.users import list_users
 from carecoord.store.models_candidacy import EvaluationRow
 from carecoord.store.models_refills import RecallAttempt, RecallEntry, RefillVisit
 from tests.services.pump_helpers import example2, implanted_patient
@@ -138,3 +139,17 @@ def test_two_recall_calls_at_once_share_one_open_recall(db, team):
         .group_by(RecallEntry.patient_id),
     )
     assert attempts == {pid: 2 for pid in ids}
+
+
+def test_two_administrators_adding_one_username_at_once_add_one(db, team):
+    """The loser is told the username is taken, in words without the password's hash."""
+    names = list(range(1, PATIENTS + 1))
+    first, second = _race(db, "user", ("admin", "admin"), names)
+    with db.session() as s:
+        stored = [u.username for u in list_users(s)]
+    for n in map(str, names):
+        assert stored.count(f"race{n}") == 1
+        outcomes = sorted([first[n], second[n]])
+        assert outcomes[1] == "saved", outcomes
+        assert outcomes[0].startswith("refused: The username “race") and "taken" in outcomes[0]
+        assert "argon2" not in outcomes[0] and "INSERT" not in outcomes[0]
