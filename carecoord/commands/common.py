@@ -101,7 +101,10 @@ def sign_in_as(db: Database, username: str, password: str) -> Actor:
 
 
 def run_handler(handler: Handler, args: argparse.Namespace) -> int:
-    """Every failure a user can cause becomes one readable line, never a traceback."""
+    """Every failure a user can cause becomes one readable line, never a traceback; a store
+    error is worded by the services' boundary (no SQL, no stored value)."""
+    from carecoord.services import boundary
+
     try:
         return handler(args)
     except (DatabaseError, ServiceError, CommandError) as exc:
@@ -113,3 +116,9 @@ def run_handler(handler: Handler, args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("carecoord: interrupted; nothing more was changed.", file=sys.stderr)
         return 130
+    except Exception as exc:
+        problem = boundary.translate(exc)
+        if problem is None:
+            raise
+        print(f"carecoord: {problem}", file=sys.stderr)
+        return 1

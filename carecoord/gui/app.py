@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -50,10 +49,33 @@ def _setup_logging() -> Path | None:
         handler = logging.FileHandler(path, encoding="utf-8")
     except OSError:
         return None
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     return path
+
+
+class SafeFormatter(logging.Formatter):
+    """Tracebacks in the log without stored values: a store error is written as its kind, code
+    and table, never its SQL parameters or the database's detail line."""
+
+    def formatException(self, ei) -> str:  # type: ignore[no-untyped-def]
+        from carecoord.store.faults import log_text
+
+        return log_text(ei[1]) if ei[1] is not None else super().formatException(ei)
+
+
+def user_words(exc: BaseException) -> str:
+    """What the error dialog may say about ``exc``: a store error in words, never SQL."""
+    from carecoord.services import boundary
+    from carecoord.store.faults import is_store_error
+
+    problem = boundary.translate(exc)
+    if problem is not None:
+        return str(problem)
+    if is_store_error(exc):
+        return "The database did not accept a request."
+    return str(exc)
 
 
 def make_excepthook(
@@ -64,7 +86,7 @@ def make_excepthook(
 
     def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         nonlocal showing
-        log.error("Unexpected error:\n%s", "".join(traceback.format_exception(kind, exc, tb)))
+        log.error("Unexpected error", exc_info=(kind, exc, tb))
         if issubclass(kind, KeyboardInterrupt):
             QCoreApplication.quit()
             return
@@ -76,8 +98,8 @@ def make_excepthook(
                 None,
                 "Something went wrong",
                 "CareCoord met an unexpected problem and did not finish what you asked.\n\n"
-                f"{exc}\n\nYour open work is still there; check it before saving again. "
-                + (f"The details were written to {where}." if where else ""),
+                f"{user_words(exc)}\n\nYour open work is still there; check it before saving "
+                "again. " + (f"The details were written to {where}." if where else ""),
             )
         finally:
             showing = False

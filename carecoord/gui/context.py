@@ -49,20 +49,24 @@ class AppContext:
     new_patient: Callable[[], None] = lambda: None
 
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run a service use case ``fn(session, actor, *args)`` in its own session."""
-        with self.db.session() as session:
-            return fn(session, self.actor, *args, **kwargs)
+        """Run a service use case ``fn(session, actor, *args)`` in its own session. A store
+        error comes out as a ``StoreProblem`` in words (``carecoord.services.boundary``)."""
+        from carecoord.services import boundary
+
+        return boundary.run(self.db, fn, self.actor, *args, **kwargs)
 
     def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a plain-SQL read ``fn(reader, actor, *args)`` (``carecoord.store.reader``): on
         SQLite it needs no ORM, so it works before SQLAlchemy has loaded."""
-        with self.db.reading() as reader:
-            return fn(reader, self.actor, *args, **kwargs)
+        from carecoord.services import boundary
+
+        return boundary.run_reader(self.db, fn, self.actor, *args, **kwargs)
 
     def query(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a service function that takes no actor: ``fn(session, *args)``."""
-        with self.db.session() as session:
-            return fn(session, *args, **kwargs)
+        from carecoord.services import boundary
+
+        return boundary.run(self.db, fn, *args, **kwargs)
 
     def can(self, permission: Permission) -> bool:
         return self.actor.can(permission)

@@ -103,9 +103,14 @@ class LockOverlay(QFrame):
 
     def try_unlock(self) -> None:
         from carecoord.services import users
+        from carecoord.services.errors import ServiceError
 
-        with self.ctx.db.session() as session:
-            ok = users.verify_password(session, self.ctx.actor, self.password.text())
+        try:
+            ok = self.ctx.call(users.verify_password, self.password.text())
+        except ServiceError as exc:  # the store's problem in words: stay locked, say why
+            self.message.setText(str(exc))
+            self.message.setVisible(True)
+            return
         self.password.clear()
         if ok:
             self.message.setVisible(False)

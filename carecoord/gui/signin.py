@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
 from carecoord.domain.enums import Discipline
 from carecoord.domain.errors import Problem, ValidationFailed
 from carecoord.domain.users import UserInput, validate_user
-from carecoord.gui.widgets import FieldMessage, chain_tab_order, enum_data, heading
+from carecoord.gui.widgets import FieldMessage, chain_tab_order, enum_data, heading, show_error
 from carecoord.services.context import Actor
-from carecoord.services.errors import SignInFailed
+from carecoord.services.errors import ServiceError
 from carecoord.store.database import Database, describe_url
 
 if TYPE_CHECKING:
@@ -85,12 +85,13 @@ class SignInDialog(QDialog):
             return
         if self.warmup is not None:
             self.warmup.wait()
-        from carecoord.services import users
+        from carecoord.services import boundary, users
 
         try:
-            with self.db.session() as session:
-                self.actor = users.sign_in(session, self.username.text(), self.password.text())
-        except SignInFailed as exc:
+            self.actor = boundary.run(
+                self.db, users.sign_in, self.username.text(), self.password.text()
+            )
+        except ServiceError as exc:  # a refusal, or the store's problem in words
             self._say(str(exc))
             self.password.clear()
             self.password.setFocus()
@@ -201,13 +202,15 @@ class FirstAdminDialog(QDialog):
     def try_create(self) -> None:
         if not self.validate():
             return
-        try:
-            with self.db.session() as session:
-                from carecoord.services import users
+        from carecoord.services import boundary, users
 
-                self.created = users.create_first_admin(session, self._input())
+        try:
+            self.created = boundary.run(self.db, users.create_first_admin, self._input())
         except ValidationFailed as exc:
             for p in exc.problems:
                 self.messages.get(p.field, self.messages["username"]).show_problems([p])
+            return
+        except ServiceError as exc:
+            show_error(self, "Administrator not created", str(exc))
             return
         self.accept()

@@ -9,12 +9,21 @@ from typing import Any
 from carecoord.domain.errors import Problem, ValidationFailed
 
 __all__ = [
+    "ChangedMeanwhile",
     "ConflictError",
+    "ConnectionLost",
     "NotFound",
     "PermissionDenied",
     "Problem",
     "ServiceError",
     "SignInFailed",
+    "StoreBusy",
+    "StoreDamaged",
+    "StoreFull",
+    "StoreProblem",
+    "StoreReadOnly",
+    "StoreRefused",
+    "StoreUnreachable",
     "ValidationFailed",
 ]
 
@@ -69,3 +78,40 @@ class ConflictError(ServiceError):
             f"{self.changed_by} saved {self.entity_label} at {when} while you were editing "
             f"({changed}). Your changes were not saved and are still in the form."
         )
+
+
+class StoreProblem(ServiceError):
+    """The store could not do what was asked (the connection, the disk, a save at the same
+    moment as another one). The transaction was rolled back: nothing of it was saved."""
+
+
+class ConnectionLost(StoreProblem):
+    pass
+
+
+class StoreUnreachable(StoreProblem):
+    pass
+
+
+class StoreFull(StoreProblem):
+    pass
+
+
+class StoreReadOnly(StoreProblem):
+    pass
+
+
+class StoreBusy(StoreProblem):
+    pass
+
+
+class ChangedMeanwhile(StoreProblem):
+    """Another workstation saved the same record, or the same entry, at the same moment."""
+
+
+class StoreDamaged(StoreProblem):
+    pass
+
+
+class StoreRefused(StoreProblem):
+    pass

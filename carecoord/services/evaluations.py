@@ -214,7 +214,7 @@ def start_evaluation(
     one is changed by an amendment)."""
     discipline = Discipline(discipline)
     _own_discipline(actor, discipline, "writes")
-    patient = patient_or_404(session, patient_id)
+    patient = patient_or_404(session, patient_id, lock=True)  # one draft per discipline
     existing = [r for r in _rows(session, patient_id) if r.discipline == discipline.value]
     if existing:
         raise ValidationFailed.single(
@@ -376,6 +376,7 @@ def start_amendment(
     row = _row(session, evaluation_id)
     discipline = Discipline(row.discipline)
     _own_discipline(actor, discipline, "amends")
+    patient_or_404(session, row.patient_id, lock=True)  # one amendment draft at a time
     versions = [to_domain_row(r) for r in _rows(session, row.patient_id)]
     draft = rules.start_amendment(
         to_domain_row(row),

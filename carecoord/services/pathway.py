@@ -31,8 +31,24 @@ def load(text: str | None) -> Any:
     return json.loads(text) if text else None
 
 
-def patient_or_404(session: Session, patient_id: int) -> Patient:
-    patient = session.get(Patient, patient_id)
+def patient_or_404(session: Session, patient_id: int, *, lock: bool = False) -> Patient:
+    """The patient row; ``lock=True`` holds it until the transaction ends.
+
+    A check that reads the patient's records and then adds one (one refill based on the last
+    fill, one draft per discipline, one open recall) locks the patient first: on PostgreSQL a
+    second workstation doing the same then waits, and its check sees the first one's row.
+    SQLite needs no lock (every write transaction takes the file's write lock at its start).
+    ``FOR NO KEY UPDATE`` leaves rows that merely refer to the patient (audit events) free.
+    """
+    if not lock:
+        patient = session.get(Patient, patient_id)
+    else:
+        patient = session.scalars(
+            select(Patient)
+            .where(Patient.id == patient_id)
+            .with_for_update(key_share=True)
+            .execution_options(populate_existing=True)
+        ).first()
     if patient is None:
         raise NotFound("This patient no longer exists.")
     return patient

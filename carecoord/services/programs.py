@@ -212,6 +212,7 @@ def _summary(row: PumpProgram) -> dict[str, object]:
         "status": row.status,
         "program": json.loads(row.program_json),
         "phase": row.phase,
+        "note": row.note,  # compared to tell an edit from none: a note-only edit is saved
         "reason": row.reason,
     }
 

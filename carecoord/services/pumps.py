@@ -444,7 +444,7 @@ def record_implant(
 ) -> ImplantView:
     """Record a newly implanted pump; a pump still in place must be explanted first."""
     require(actor, Permission.EDIT_DEVICE)
-    patient = patient_or_404(session, patient_id)
+    patient = patient_or_404(session, patient_id, lock=True)  # one pump in place at a time
     data = _normalised(data)
     raise_if_errors(validate_implant(data, load_catalog(session), *_now_parts()))
     current = active_implant_row(session, patient_id)

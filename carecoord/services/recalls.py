@@ -213,12 +213,14 @@ def book_appointment(
             "duration_minutes", "An appointment lasts between 5 minutes and 8 hours."
         )
     note = clean_text(note)
+    if len(note) > MAX_NOTE:  # refused, never cut short: what was typed is what is kept
+        raise ValidationFailed.single("note", f"Keep the note under {MAX_NOTE} characters.")
     row = RefillAppointment(
         patient_id=patient_id,
         starts_at=starts_at,
         duration_minutes=duration_minutes,
         status=AppointmentStatus.BOOKED.value,
-        note=note[:MAX_NOTE],
+        note=note,
         created_by_id=actor.user_id or None,
         created_at=now,
     )
@@ -293,7 +295,7 @@ def log_contact_attempt(
     """Log a call to a patient about a refill; opens the recall if none is open. A "booked"
     outcome needs the appointment time and books it. Returns the recall id."""
     require(actor, Permission.LOG_RECALL)
-    patient = patient_or_404(session, patient_id)
+    patient = patient_or_404(session, patient_id, lock=True)  # one open recall per patient
     now = _now()
     at = at or now
     if at > now + CLOCK_TOLERANCE:

@@ -712,6 +712,8 @@ def record_refill(
             "note": clean_text(data.note),
         }
     )
+    # Locked before the last fill is read: a refill saved meanwhile elsewhere is then seen.
+    patient_or_404(session, patient_id, lock=True)
     context = _context(session, patient_id, now=now)
     if context.last_visit_id != based_on_visit_id:
         raise _refills_conflict(session, patient_id, context.last_visit_id)
@@ -1102,6 +1104,7 @@ class PatientForecast:
     battery_estimate: bool
     patient_alarm_volume_ml: Decimal | None
     today: dt.date
+    patient_alarm_volume_version: int = 0  # 0: none of the patient's own
 
     @property
     def status_words(self) -> str:
@@ -1149,6 +1152,7 @@ def patient_forecast(
     require(actor, Permission.VIEW_PATIENTS)
     patient_or_404(session, patient_id)
     row: Any = _current_row_values(session, patient_id)
+    own = session.get(PatientAlarmVolume, patient_id)
     return PatientForecast(
         patient_id=patient_id,
         fill_date=row["fill_date"],
@@ -1163,8 +1167,9 @@ def patient_forecast(
         battery_plan_by=row["battery_plan_by"],
         battery_eri_by=row["battery_eri_by"],
         battery_estimate=bool(row["battery_estimate"]),
-        patient_alarm_volume_ml=patient_alarm_volume(session, patient_id),
+        patient_alarm_volume_ml=own.alarm_volume_ml if own is not None else None,
         today=today or dt.datetime.now(clinic_zone()).date(),
+        patient_alarm_volume_version=own.version if own is not None else 0,
     )
 
 
@@ -1175,20 +1180,24 @@ def set_patient_alarm_volume(
     volume_ml: Decimal | None,
     reason: str = "",
     *,
-    expected_version: int | None = None,
+    expected_version: int,
 ) -> Decimal | None:
-    """Set (or with None, remove) the patient's own alarm volume [21]; a reason is required."""
+    """Set (or with None, remove) the patient's own alarm volume [21]; a reason is required.
+
+    ``expected_version``: ``PatientForecast.patient_alarm_volume_version`` when the form was
+    opened (0: the patient had no own volume). Anything saved meanwhile is a conflict."""
     require(actor, Permission.EDIT_DEVICE)
-    patient = patient_or_404(session, patient_id)
+    patient = patient_or_404(session, patient_id, lock=True)  # the version check sees the last
     reason = clean_text(reason)
     row = session.get(PatientAlarmVolume, patient_id)
-    if row is not None and expected_version is not None and row.version != expected_version:
+    if (row.version if row is not None else 0) != expected_version:
+        last = audit.last_change(session, "alarm_volume", patient_id)
         raise ConflictError(
             entity_label="the patient's alarm volume",
-            changed_by="Someone",
-            changed_at=row.set_at,
-            current_version=row.version,
-            current={"alarm_volume_ml": row.alarm_volume_ml},
+            changed_by=last.actor if last else "Someone",
+            changed_at=dt.datetime.fromisoformat(last.at) if last else None,
+            current_version=row.version if row is not None else 0,
+            current={"alarm_volume_ml": row.alarm_volume_ml if row is not None else None},
         )
     before = {"alarm_volume_ml": row.alarm_volume_ml if row else None}
     if volume_ml is not None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -121,7 +122,13 @@ def _create(session: Session, actor: Actor, data: UserInput) -> UserView:
         password_hash=_hasher.hash(data.password or ""),
     )
     session.add(user)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # another administrator added the same username a moment ago
+        session.rollback()
+        raise ValidationFailed.single(
+            "username", f"The username “{data.username}” was taken a moment ago by another entry."
+        ) from None  # the database's own text would carry the new password's hash
     audit.record(
         session,
         actor,
@@ -241,7 +248,11 @@ def get_user(session: Session, user_id: int) -> UserView:
 
 def sign_in(session: Session, username: str, password: str) -> Actor:
     """Check a password; five failures in a row lock the account for a quarter of an hour."""
-    user = session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
+    # Locked until this sign-in is counted: two wrong passwords typed at once on two
+    # workstations both count (the failed-sign-in counter never loses one).
+    user = session.scalar(
+        select(User).where(func.lower(User.username) == username.strip().lower()).with_for_update()
+    )
     generic = "The username or password is not right."
     if user is None:
         _hasher.hash(password or "x")  # same time as a real check: do not reveal who exists

@@ -203,6 +203,43 @@ def _is_driver_error(exc: Exception) -> bool:
     return isinstance(exc, DBAPIError)
 
 
+# How far a session's unit of work got, for the message after a lost connection: a read can
+# be tried again; a save that failed before COMMIT left nothing; one that failed during COMMIT
+# may or may not have been kept; one that failed after COMMIT was kept.
+READING, WROTE, COMMITTING, COMMITTED = "reading", "wrote", "committing", "committed"
+
+
+def _track_progress(factory: Any) -> None:
+    from sqlalchemy import event
+
+    def wrote(session: Session, *_args: Any) -> None:
+        if session.info.get("progress") in (None, READING, COMMITTED):
+            session.info["progress"] = WROTE
+
+    def dml(state: Any) -> None:
+        if state.is_insert or state.is_update or state.is_delete:
+            wrote(state.session)
+
+    def committing(session: Session) -> None:
+        if session.info.get("progress") == WROTE:
+            session.info["progress"] = COMMITTING
+
+    def committed(session: Session) -> None:
+        if session.info.get("progress") == COMMITTING:
+            session.info["progress"] = COMMITTED
+
+    event.listen(factory, "before_flush", wrote)
+    event.listen(factory, "do_orm_execute", dml)
+    event.listen(factory, "before_commit", committing)
+    event.listen(factory, "after_commit", committed)
+
+
+def session_progress(session: Session) -> str:
+    """READING (nothing sent yet), WROTE, COMMITTING or COMMITTED: how far the unit of work
+    got. A session that committed and then wrote again counts as WROTE."""
+    return str(session.info.get("progress", READING))
+
+
 @dataclass(frozen=True)
 class SchemaState:
     current: str | None  # None: empty database
@@ -253,14 +290,20 @@ class Database:
         if self.is_sqlite:
             self._secure_file()
             engine = create_engine(
-                self.url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+                self.url,
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+                hide_parameters=True,  # an error's text never carries patient data or hashes
             )
             _configure_sqlite(engine)
             return engine
         connect_args: dict[str, object] = {"connect_timeout": 5}
         if self.pg_schema:
             connect_args["options"] = f"-csearch_path={self.pg_schema}"
-        return create_engine(self.url, connect_args=connect_args, pool_pre_ping=True)
+        # pre-ping: a pooled connection the server dropped (restart, pg_terminate_backend,
+        # network) is replaced at checkout instead of failing the next read or save.
+        return create_engine(
+            self.url, connect_args=connect_args, pool_pre_ping=True, hide_parameters=True
+        )
 
     def load_orm(self) -> Engine:
         """Import SQLAlchemy and create the engine now, on this thread (otherwise it happens on
@@ -271,7 +314,9 @@ class Database:
     def _sessions(self) -> Any:
         from sqlalchemy.orm import sessionmaker
 
-        return sessionmaker(self.engine, expire_on_commit=False)
+        factory = sessionmaker(self.engine, expire_on_commit=False)
+        _track_progress(factory)
+        return factory
 
     @property
     def is_sqlite(self) -> bool:

@@ -151,3 +151,30 @@ def test_change_program_opens_the_pump_program_tab(qtbot, gui_db, clinic, make_w
     tab = workspace.show_tab("refills")
     qtbot.mouseClick(tab.change_program_button, Qt.MouseButton.LeftButton)
     assert workspace.tabs.currentWidget() is workspace.tab("pump_program")
+
+
+def test_alarm_volume_changed_on_another_workstation_is_not_overwritten(
+    qtbot, gui_db, clinic, make_window, monkeypatch, boxes
+):
+    """The tab was opened with no own alarm volume; another nurse set 4 mL meanwhile. Saving
+    3 mL here is refused with who saved first, and the tab then shows their 4 mL."""
+    from decimal import Decimal
+
+    from PySide6.QtWidgets import QInputDialog
+
+    patient_id = pump_patient(gui_db, clinic, days=5)
+    window = make_window(clinic.nurse)
+    tab = open_refills(window, patient_id)
+    with gui_db.session() as s:
+        refills.set_patient_alarm_volume(
+            s, clinic.physiatrist, patient_id, Decimal(4), "Withdrawal at 2 mL", expected_version=0
+        )
+    answers = iter([("3", True), ("Lower alarm", True)])
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: next(answers)))
+    tab.change_alarm_volume()
+    title, text = boxes[-1]
+    assert title == "Alarm volume not changed" and "Dr Maria Doe" in text
+    with gui_db.session() as s:
+        stored = refills.patient_forecast(s, clinic.nurse, patient_id)
+    assert stored.patient_alarm_volume_ml == Decimal(4)
+    assert "4 mL" in tab.alarm_volume_label.text()

@@ -379,3 +379,35 @@ def test_two_workstations_confirm_the_same_program_once(db, team):
         history = programs.programs_of(s, team.nurse, patient.id)
         assert [p.status for p in history] == [ProgramStatus.PROGRAMMED]
         assert history[0].programmed_by == "Nia King"
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"note": "Check the pocket site at the next visit"}, {"reason": "Spasms at night"}],
+    ids=["note", "reason"],
+)
+def test_a_draft_edit_of_only_its_words_is_saved(db, team, changes):
+    """Editing only the note (or only the reason) of a draft stores it, with an audit event:
+    a save never says saved and keeps the old text."""
+    with db.session() as s:
+        patient, _ = implanted_patient(s, team.nurse)
+        draft = programs.save_draft(s, team.nurse, patient.id, continuous("15"), note="First")
+    with db.session() as s:
+        kept = {"note": draft.note, "reason": draft.reason, **changes}
+        saved = programs.save_draft(
+            s,
+            team.nurse,
+            patient.id,
+            continuous("15"),
+            program_id=draft.id,
+            expected_version=draft.version,
+            **kept,
+        )
+    assert saved.version == draft.version + 1
+    with db.session() as s:
+        stored = programs.get_program(s, team.nurse, draft.id)
+        edits = [
+            e for e in audit.patient_history(s, team.nurse, patient.id) if e.action == "update"
+        ]
+    assert (stored.note, stored.reason) == (kept["note"], kept["reason"])
+    assert len(edits) == 1

@@ -266,13 +266,46 @@ def test_patient_alarm_volume_moves_the_alarm_date(db, team):
         patient, _ = implanted_patient(s, team.nurse, implant_date=day0)
         programmed(s, team, patient.id, example2(), at=local(day0))
         with pytest.raises(ValidationFailed, match="reason"):
-            refills.set_patient_alarm_volume(s, team.nurse, patient.id, D(4))
+            refills.set_patient_alarm_volume(s, team.nurse, patient.id, D(4), expected_version=0)
         refills.set_patient_alarm_volume(
-            s, team.nurse, patient.id, D("3.8"), "Withdrawal above 2 mL in 2024"
+            s,
+            team.nurse,
+            patient.id,
+            D("3.8"),
+            "Withdrawal above 2 mL in 2024",
+            expected_version=0,
         )
         forecast = refills.patient_forecast(s, team.nurse, patient.id)
     assert forecast.alarm_date == day0 + dt.timedelta(days=22)  # 16.2 / 0.72 = 22.5
     assert forecast.patient_alarm_volume_ml == D("3.8")
+    assert forecast.patient_alarm_volume_version == 1
+
+
+def test_alarm_volume_saved_on_an_old_version_is_a_conflict(db, team):
+    """Two nurses opened the patient with no own volume; the second save is refused with who
+    saved first, and the first one's volume stays; removing it needs the current version too."""
+    day0 = TODAY - dt.timedelta(days=2)
+    with db.session() as s:
+        patient, _ = implanted_patient(s, team.nurse, implant_date=day0)
+        programmed(s, team, patient.id, example2(), at=local(day0))
+        seen = refills.patient_forecast(s, team.nurse, patient.id).patient_alarm_volume_version
+    assert seen == 0
+    with db.session() as s:
+        refills.set_patient_alarm_volume(
+            s, team.nurse, patient.id, D(4), "Withdrawal at 2 mL", expected_version=seen
+        )
+    with db.session() as s, pytest.raises(ConflictError, match="Nia King") as refused:
+        refills.set_patient_alarm_volume(
+            s, team.physiatrist, patient.id, D(3), "Lower alarm", expected_version=seen
+        )
+    assert refused.value.current == {"alarm_volume_ml": D(4)}
+    with db.session() as s, pytest.raises(ConflictError):
+        refills.set_patient_alarm_volume(s, team.physiatrist, patient.id, None, expected_version=0)
+    with db.session() as s:
+        assert refills.patient_forecast(s, team.nurse, patient.id).patient_alarm_volume_ml == D(4)
+        refills.set_patient_alarm_volume(s, team.physiatrist, patient.id, None, expected_version=1)
+        after = refills.patient_forecast(s, team.nurse, patient.id)
+    assert after.patient_alarm_volume_ml is None and after.patient_alarm_volume_version == 0
 
 
 def test_a_settings_change_is_recomputed_in_slices_soonest_due_first(db, team):

@@ -776,7 +776,17 @@ class RefillsTab(QWidget):
                 reason, ok = QInputDialog.getText(self, "Reason", "Why this patient's own volume?")
                 if not ok:
                     return
-            self.ctx.call(refills.set_patient_alarm_volume, self.patient_id, volume, reason)
+            self.ctx.call(
+                refills.set_patient_alarm_volume,
+                self.patient_id,
+                volume,
+                reason,
+                expected_version=self.forecast.patient_alarm_volume_version if self.forecast else 0,
+            )
+        except ConflictError as exc:
+            show_error(self, "Alarm volume not changed", exc.message)
+            self.load()  # show the volume saved meanwhile
+            return
         except (QuantityError, ValidationFailed, ServiceError) as exc:
             show_error(self, "Alarm volume not changed", str(exc))
             return
