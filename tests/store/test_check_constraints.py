@@ -25,7 +25,7 @@ def _revision():
 
     from carecoord.store.database import MIGRATIONS_DIR
 
-    path = MIGRATIONS_DIR / "versions" / "0005_value_ranges.py"
+    path = MIGRATIONS_DIR / "versions" / "0007_value_ranges.py"
     spec = importlib.util.spec_from_file_location("value_ranges_revision", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -119,7 +119,7 @@ def test_upgrade_keeps_rows_stored_before_the_constraints(store, tmp_path, reque
         db = Database(PG_URL, pg_schema=schema)
     try:
         with db.engine.begin() as conn:
-            command.upgrade(db._alembic_config(conn), "0004_refills")
+            command.upgrade(db._alembic_config(conn), "0006_implant_time")
         from argon2 import PasswordHasher
 
         team = make_team(db, PasswordHasher().hash("correct-horse-1"))
@@ -127,11 +127,21 @@ def test_upgrade_keeps_rows_stored_before_the_constraints(store, tmp_path, reque
             patient, _ = implanted_patient(s, team.nurse)
         with db.engine.begin() as conn:
             conn.execute(text("UPDATE patients SET weight_kg = '1000000000000'"))
+        with db.engine.connect() as conn:
+            triggers_before = conn.execute(
+                text("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'")
+                if store == "sqlite"
+                else text("SELECT 0")
+            ).scalar()
         db.upgrade()
         assert db.schema_state().up_to_date
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT weight_kg FROM patients")).scalar() == "1000000000000"
             if store == "sqlite":
+                triggers = conn.exec_driver_sql(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
+                ).scalar()
+                assert triggers == triggers_before  # the forecast triggers survive the rebuild
                 assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
                 assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
         assert _refused(db, "UPDATE patients SET weight_kg = '2000' WHERE id = :id", id=patient.id)

@@ -9,15 +9,15 @@ Rows stored before this revision are kept as they are (nothing a clinician enter
 PostgreSQL adds the constraints NOT VALID, SQLite copies the rows with its CHECK constraints
 ignored. The domain refuses a save of such a row until its value is corrected.
 
-Revision ID: 0005_value_ranges
-Revises: 0004_refills
+Revision ID: 0007_value_ranges
+Revises: 0006_implant_time
 Create Date: 2026-12-02 07:00:00
 """
 
 from alembic import op
 
-revision = "0005_value_ranges"
-down_revision = "0004_refills"
+revision = "0007_value_ranges"
+down_revision = "0006_implant_time"
 branch_labels = None
 depends_on = None
 
@@ -96,13 +96,30 @@ def upgrade() -> None:
                 )
         return
     op.execute("PRAGMA ignore_check_constraints = ON")
+    # Rebuilding a table drops its triggers (the forecast triggers of 0005): they are kept and
+    # created again. The legacy rename does not re-check other tables' triggers mid-rebuild.
+    op.execute("PRAGMA legacy_alter_table = ON")
     try:
         for table, checks in CHECKS.items():
+            triggers = _triggers(bind, table)
             with op.batch_alter_table(table, recreate="always") as batch:
                 for short, condition in checks:
                     batch.create_check_constraint(op.f(_name(table, short)), condition)
+            for sql in triggers:
+                op.execute(sql)
     finally:
+        op.execute("PRAGMA legacy_alter_table = OFF")
         op.execute("PRAGMA ignore_check_constraints = OFF")
+
+
+def _triggers(bind, table: str) -> list[str]:
+    from sqlalchemy import text
+
+    rows = bind.execute(
+        text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"),
+        {"t": table},
+    )
+    return [sql for (sql,) in rows if sql]
 
 
 def downgrade() -> None:
@@ -112,6 +129,9 @@ def downgrade() -> None:
             for short, _condition in checks:
                 op.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{_name(table, short)}"')
             continue
+        triggers = _triggers(bind, table)
         with op.batch_alter_table(table, recreate="always") as batch:
             for short, _condition in checks:
                 batch.drop_constraint(op.f(_name(table, short)), type_="check")
+        for sql in triggers:
+            op.execute(sql)
