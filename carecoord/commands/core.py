@@ -139,7 +139,10 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 def _db_status(args: argparse.Namespace) -> int:
     db = open_database(args, upgrade=False)
     state = db.check_schema()
+    db.check_file(full=True)  # every page and index; a damaged file raises with what to do
     print(f"Database: {describe_url(db.url)}")
+    if db.is_sqlite:
+        print("File: intact (SQLite integrity check passed).")
     print(f"Schema: {state.current or 'empty'} (this app: {state.head})")
     print(
         "Up to date."

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from carecoord.domain.errors import Problem, raise_if_errors
+from carecoord.domain.ranges import MAX_DEFERRAL_YEARS, date_problems, years_after
 from carecoord.domain.scales import read_enum
 from carecoord.domain.units import format_date
 
@@ -51,6 +52,15 @@ def check_decision(
                 Problem(
                     "defer_until",
                     f"The review date must be after today ({format_date(today)}).",
+                )
+            )
+        else:
+            problems.extend(
+                date_problems(
+                    "defer_until",
+                    "The review date",
+                    defer_until,
+                    latest=years_after(today, MAX_DEFERRAL_YEARS),
                 )
             )
     elif defer_until is not None:

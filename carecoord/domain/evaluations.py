@@ -19,6 +19,18 @@ from typing import Any
 from carecoord.domain.diagnoses import Diagnosis
 from carecoord.domain.enums import Discipline, Origin
 from carecoord.domain.errors import Problem, ValidationFailed, errors_only, raise_if_errors
+from carecoord.domain.ranges import (
+    DIASTOLIC_MMHG,
+    DISTANCE_KM,
+    HEART_RATE_PER_MIN,
+    LONG_TEXT,
+    RESPIRATORY_RATE_PER_MIN,
+    SYSTOLIC_MMHG,
+    TEMPERATURE_C,
+    WEIGHT_KG,
+    Span,
+    text_problems,
+)
 from carecoord.domain.scales import ScaleKind, read_decimal, scale_from_dict
 from carecoord.domain.screening import BOLUS_DOSES_MCG
 from carecoord.domain.settings import ClinicSettings
@@ -62,6 +74,9 @@ class FieldSpec:
     minimum: Decimal | None = None
     maximum: Decimal | None = None
     scale: ScaleKind | None = None
+    # The value's physiological range (carecoord.domain.ranges): refused outside, a warning
+    # outside its usual part.
+    span: Span | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -76,6 +91,9 @@ class FieldSpec:
             "minimum": None if self.minimum is None else str(self.minimum),
             "maximum": None if self.maximum is None else str(self.maximum),
             "scale": None if self.scale is None else self.scale.value,
+            "span": None
+            if self.span is None
+            else {"low": str(self.span.low), "high": str(self.span.high)},
         }
 
 
@@ -227,6 +245,7 @@ FORMS: dict[Discipline, EvaluationForm] = {
                 "Vital signs",
                 unit="mmHg",
                 minimum=_ZERO,
+                span=SYSTOLIC_MMHG,
             ),
             FieldSpec(
                 "diastolic_mmhg",
@@ -236,6 +255,7 @@ FORMS: dict[Discipline, EvaluationForm] = {
                 "Vital signs",
                 unit="mmHg",
                 minimum=_ZERO,
+                span=DIASTOLIC_MMHG,
             ),
             FieldSpec(
                 "heart_rate_per_min",
@@ -245,6 +265,7 @@ FORMS: dict[Discipline, EvaluationForm] = {
                 "Vital signs",
                 unit="/min",
                 minimum=_ZERO,
+                span=HEART_RATE_PER_MIN,
             ),
             FieldSpec(
                 "respiratory_rate_per_min",
@@ -254,6 +275,7 @@ FORMS: dict[Discipline, EvaluationForm] = {
                 "Vital signs",
                 unit="/min",
                 minimum=_ZERO,
+                span=RESPIRATORY_RATE_PER_MIN,
             ),
             FieldSpec(
                 "temperature_c",
@@ -263,9 +285,17 @@ FORMS: dict[Discipline, EvaluationForm] = {
                 "Vital signs",
                 unit="°C",
                 minimum=_ZERO,
+                span=TEMPERATURE_C,
             ),
             FieldSpec(
-                "weight_kg", "Weight", FieldKind.NUMBER, True, "Body", unit="kg", minimum=_ZERO
+                "weight_kg",
+                "Weight",
+                FieldKind.NUMBER,
+                True,
+                "Body",
+                unit="kg",
+                minimum=_ZERO,
+                span=WEIGHT_KG,
             ),
             _text("skin_and_infection", "Skin and infection", "Body"),
             _text("bladder_and_bowel", "Bladder and bowel", "Body"),
@@ -295,6 +325,7 @@ FORMS: dict[Discipline, EvaluationForm] = {
                 "Access",
                 unit="km",
                 minimum=_ZERO,
+                span=DISTANCE_KM,
             ),
             _choice(
                 "adherence",
@@ -377,8 +408,7 @@ def validate_values(
 def _check_value(spec: FieldSpec, value: Any) -> list[Problem]:
     problems: list[Problem] = []
     if spec.kind is FieldKind.TEXT:
-        if not isinstance(value, str):
-            problems.append(Problem(spec.key, f"{spec.label} must be text."))
+        problems.extend(text_problems(spec.key, spec.label, value, max_length=LONG_TEXT))
     elif spec.kind is FieldKind.CHOICE:
         allowed = [c[0] for c in spec.choices]
         if value not in allowed:
@@ -390,7 +420,9 @@ def _check_value(spec: FieldSpec, value: Any) -> list[Problem]:
             )
     elif spec.kind is FieldKind.NUMBER:
         number = read_decimal(value, spec.key, spec.label, problems)
-        if number is not None:
+        if number is not None and spec.span is not None:
+            problems.extend(spec.span.problems(spec.key, number))
+        elif number is not None:
             unit = f" {spec.unit}" if spec.unit else ""
             if spec.minimum is not None and number < spec.minimum:
                 problems.append(

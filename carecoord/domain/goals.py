@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from carecoord.domain.errors import Problem
+from carecoord.domain.ranges import GAS_WEIGHT, NOTE_TEXT, text_problems
 from carecoord.domain.scales import GasGoal, read_decimal, read_int
 
 
@@ -48,11 +49,15 @@ def check_goal(area: Any, description: Any, weight: Any) -> list[Problem]:
         problems.append(Problem("area", "Choose the area of the goal."))
     if not isinstance(description, str) or not description.strip():
         problems.append(Problem("description", "Write the goal in words."))
+    else:
+        problems.extend(text_problems("description", "The goal", description, max_length=NOTE_TEXT))
     value = read_decimal(
         Decimal(1) if weight in (None, "") else weight, "weight", "Weight", problems
     )
     if value is not None and value <= 0:
         problems.append(Problem("weight", "A goal's weight must be more than 0."))
+    elif value is not None:
+        problems.extend(GAS_WEIGHT.problems("weight", value))
     return problems
 
 

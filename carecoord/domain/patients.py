@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from carecoord.domain.enums import Origin, PatientStatus, Sex
 from carecoord.domain.errors import Problem, Severity
+from carecoord.domain.ranges import has_bad_characters
 
 MAX_NAME_LENGTH = 120
 MAX_MRN_LENGTH = 32
@@ -20,8 +21,6 @@ MAX_WEIGHT_KG = Decimal("650")
 # A date of birth this far back is a typing error (no living patient is older).
 MAX_AGE_YEARS = 125
 MRN_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-/.]*$")
-# Control characters (other than tab and newlines in free text) never belong in a record.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 # Allowed moves between statuses; retiring is always possible and reversible by an admin edit.
 ALLOWED_STATUS_CHANGES: dict[PatientStatus, frozenset[PatientStatus]] = {
@@ -112,7 +111,9 @@ def _check_text(problems: list[Problem], name: str, label: str, value: str, limi
         problems.append(
             Problem(name, f"{label} is too long ({len(value)} characters; at most {limit}).")
         )
-    if _CONTROL.search(value):
+    # Control characters (other than tab and newlines) and broken surrogates never belong in
+    # a record (carecoord.domain.ranges).
+    if has_bad_characters(value):
         problems.append(Problem(name, f"{label} contains invisible control characters; retype it."))
 
 

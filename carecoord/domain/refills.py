@@ -27,6 +27,7 @@ from carecoord.domain.devices import DeviceModel
 from carecoord.domain.errors import Problem, Severity
 from carecoord.domain.exact import dec, frac
 from carecoord.domain.program import (
+    MAX_CONCENTRATION_MCG_PER_ML,
     Program,
     PumpMode,
     day_mcg_exact,
@@ -34,6 +35,12 @@ from carecoord.domain.program import (
     local_midnight,
     require_valid,
     zone,
+)
+from carecoord.domain.ranges import (
+    MAX_ANY_RESERVOIR_ML,
+    MAX_LOT_SHELF_YEARS,
+    date_problems,
+    years_after,
 )
 from carecoord.domain.settings import ClinicSettings
 from carecoord.domain.units import format_concentration, format_date, format_ml, format_number
@@ -482,6 +489,36 @@ class RefillVisit:
         return self.measured_residual_ml - self.volume_discarded_ml + self.volume_added_ml
 
 
+def impossible_amounts(visit: RefillVisit) -> list[Problem]:
+    """Volumes no pump holds and concentrations above the highest on the market: refused
+    before anything is computed with them (a 29-digit volume cannot be computed exactly)."""
+    problems: list[Problem] = []
+    for field_name, words, value in (
+        ("measured_residual_ml", "The measured residual", visit.measured_residual_ml),
+        ("volume_discarded_ml", "The volume discarded", visit.volume_discarded_ml),
+        ("volume_added_ml", "The volume added", visit.volume_added_ml),
+    ):
+        if not value.is_finite() or abs(value) > MAX_ANY_RESERVOIR_ML:
+            problems.append(
+                Problem(
+                    field_name,
+                    f"{words} is not a possible volume: no pump holds more than "
+                    f"{format_ml(MAX_ANY_RESERVOIR_ML)}.",
+                )
+            )
+    concentration = visit.concentration_mcg_per_ml
+    if not concentration.is_finite() or concentration > MAX_CONCENTRATION_MCG_PER_ML:
+        # CLINICAL.md section 3: 2000 mcg/mL is the highest confirmed; others are dilutions.
+        problems.append(
+            Problem(
+                "concentration_mcg_per_ml",
+                "The concentration is above the highest on the market "
+                f"({format_concentration(MAX_CONCENTRATION_MCG_PER_ML)}).",
+            )
+        )
+    return problems
+
+
 def validate_refill_visit(
     visit: RefillVisit,
     *,
@@ -518,6 +555,10 @@ def validate_refill_visit(
         )
     if visit.refill_at > now:
         refuse("refill_at", "The refill is dated in the future.")
+    impossible = impossible_amounts(visit)
+    if impossible:
+        # The other checks compute with these numbers; one with 29 digits cannot be computed.
+        return problems + impossible
     amounts = (
         ("measured_residual_ml", "measured residual", visit.measured_residual_ml),
         ("volume_discarded_ml", "volume discarded", visit.volume_discarded_ml),
@@ -551,6 +592,15 @@ def validate_refill_visit(
         refuse(
             "lot_expiry",
             f"The lot expired on {format_date(visit.lot_expiry)}, before the refill.",
+        )
+    else:
+        problems.extend(
+            date_problems(
+                "lot_expiry",
+                "The lot's expiry",
+                visit.lot_expiry,
+                latest=years_after(refill_day, MAX_LOT_SHELF_YEARS),
+            )
         )
     if visit.concentration_mcg_per_ml <= 0:
         refuse("concentration_mcg_per_ml", "The concentration must be above zero.")

@@ -22,8 +22,15 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from carecoord.domain import ranges
 from carecoord.domain.enums import Origin
-from carecoord.domain.errors import Problem, Severity, ValidationFailed, raise_if_errors
+from carecoord.domain.errors import (
+    Problem,
+    Severity,
+    ValidationFailed,
+    errors_only,
+    raise_if_errors,
+)
 from carecoord.domain.scales import MasAssessment, read_decimal, read_enum
 from carecoord.domain.settings import ClinicSettings, ScreeningResponseRule
 from carecoord.domain.units import format_datetime, format_mcg, format_number
@@ -86,6 +93,16 @@ def _dt_from_text(value: Any) -> Any:
     return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
+VITAL_SPANS = {
+    "systolic_mmhg": ranges.SYSTOLIC_MMHG,
+    "diastolic_mmhg": ranges.DIASTOLIC_MMHG,
+    "heart_rate_per_min": ranges.HEART_RATE_PER_MIN,
+    "respiratory_rate_per_min": ranges.RESPIRATORY_RATE_PER_MIN,
+    "oxygen_saturation_percent": ranges.OXYGEN_SATURATION_PERCENT,
+    "temperature_c": ranges.TEMPERATURE_C,
+}
+
+
 @dataclass(frozen=True)
 class VitalSigns:
     """Any subset of the usual vital signs; each must be a positive number."""
@@ -107,6 +124,10 @@ class VitalSigns:
             value = read_decimal(raw, name, name.replace("_", " ").capitalize(), problems)
             if value is not None and value <= 0:
                 problems.append(Problem(name, "A vital sign must be more than 0."))
+            elif value is not None:
+                # Impossible readings are refused (carecoord.domain.ranges); unusual ones are
+                # what a screening watches for, so they are kept without a fuss.
+                problems.extend(errors_only(VITAL_SPANS[name].problems(name, value)))
             object.__setattr__(self, name, value)
         # A saturation is a percentage: 100 is a physical bound, not a clinical threshold.
         if self.oxygen_saturation_percent is not None and self.oxygen_saturation_percent > 100:

@@ -6,10 +6,13 @@ Defaults come from CLINICAL.md; a clinic changes them in the settings store. Dom
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
+
+from carecoord.domain.errors import Problem, ValidationFailed
 
 
 class ScreeningResponseRule(StrEnum):
@@ -75,22 +78,125 @@ class ClinicSettings:
 
     @classmethod
     def from_dict(cls, values: dict[str, str]) -> ClinicSettings:
-        """Parse stored text; unknown keys are ignored so old databases keep working."""
+        """Parse stored text; unknown keys are ignored so old databases keep working. A value
+        that is not of its setting's kind raises ``ValidationFailed`` naming the setting."""
         defaults = cls()
         parsed: dict[str, Any] = {}
+        problems: list[Problem] = []
         for f in fields(cls):
             if f.name not in values:
                 continue
             current = getattr(defaults, f.name)
-            raw = values[f.name]
+            raw = str(values[f.name]).strip()
+            label = setting_label(f.name)
             if isinstance(current, bool):
                 parsed[f.name] = raw.lower() in {"1", "true", "yes"}
             elif isinstance(current, int):
+                # ASCII digits only: "²".isdigit() is true but int("²") fails.
+                if not re.fullmatch(r"[+-]?[0-9]{1,9}", raw):
+                    problems.append(Problem(f.name, f"{label}: enter a whole number."))
+                    continue
                 parsed[f.name] = int(raw)
             elif isinstance(current, Decimal):
+                if not re.fullmatch(r"[+-]?([0-9]{1,9}(\.[0-9]{0,9})?|\.[0-9]{1,9})", raw):
+                    problems.append(Problem(f.name, f"{label}: enter a number, e.g. 2.5."))
+                    continue
                 parsed[f.name] = Decimal(raw)
             elif isinstance(current, StrEnum):
-                parsed[f.name] = type(current)(raw)
+                try:
+                    parsed[f.name] = type(current)(raw)
+                except ValueError:
+                    choices = ", ".join(v.value for v in type(current))
+                    problems.append(Problem(f.name, f"{label}: choose one of {choices}."))
             else:
-                parsed[f.name] = raw
+                parsed[f.name] = str(values[f.name])
+        if problems:
+            raise ValidationFailed(problems)
         return replace(defaults, **parsed)
+
+
+# The range of every number a clinic may set: (lowest, highest, unit). Outside: refused. Where
+# CLINICAL.md gives no bound the range is generous and says why; where a wrong value could give
+# a later refill date, the bound is the one that cannot.
+SETTING_RANGES: dict[str, tuple[Decimal, Decimal, str]] = {
+    # A screen that locks after less than a minute cannot be used; after more than a shift (8 h)
+    # it no longer protects anything.
+    "idle_lock_minutes": (Decimal(1), Decimal(480), "minutes"),
+    # CLINICAL.md section 5: at most the whole reservoir; below 0.5 mL a pump cannot measure
+    # (carecoord.domain.ranges). 40 mL is the largest reservoir (section 4).
+    "alarm_volume_ml": (Decimal("0.5"), Decimal(40), "mL"),
+    # Booking margin: 3-5 days [20]; a month at most (a larger margin only books earlier).
+    "refill_margin_days": (Decimal(0), Decimal(30), "days"),
+    # Clinic maximum interval: visits are every 1-3 months. The due date is the earliest of this,
+    # drug stability and the alarm, so a long maximum (a year: "no clinic maximum") can never
+    # make it later than the other two limits.
+    "max_refill_interval_days": (Decimal(7), Decimal(365), "days"),
+    # Drug stability: refill within 180 days at most [22]; a shorter limit only books earlier.
+    "drug_stability_days": (Decimal(7), Decimal(180), "days"),
+    # Discrepancy thresholds [24]: 1 mL and 2 mL; a threshold above 5 mL would hide a pocket
+    # fill, below 0.1 mL every refill would be flagged.
+    "discrepancy_threshold_20ml": (Decimal("0.1"), Decimal(5), "mL"),
+    "discrepancy_threshold_40ml": (Decimal("0.1"), Decimal(5), "mL"),
+    "due_soon_days": (Decimal(1), Decimal(180), "days"),
+    # Battery: plan replacement 3-6 months ahead [6][16]; the ERI alarm is 90 days ahead.
+    "battery_warning_months": (Decimal(1), Decimal(24), "months"),
+    "min_oral_agents_tried": (Decimal(0), Decimal(10), "agents"),
+    # A fraction of the usual maximum: more than 0, at most the whole maximum.
+    "oral_near_max_fraction": (Decimal("0.05"), Decimal(1), ""),
+    # At least 1 year after a traumatic brain injury [1][3]: a shorter wait is not allowed.
+    "tbi_wait_years": (Decimal(1), Decimal(10), "years"),
+    # Not established under 4 years of age [2]: a clinic may not go below it; 18 is adulthood.
+    "min_age_years": (Decimal(4), Decimal(18), "years"),
+}
+SETTING_TEXT_LIMITS: dict[str, int] = {
+    "clinic_name": 120,
+    "clinic_phone": 64,
+    "emergency_phone": 64,
+    "clinic_address": 500,
+    "required_evaluation_disciplines": 200,
+}
+_SETTING_LABELS = {
+    "idle_lock_minutes": "The screen lock time",
+    "alarm_volume_ml": "Alarm volume",
+    "refill_margin_days": "Booking margin",
+    "max_refill_interval_days": "Longest refill interval",
+    "drug_stability_days": "Drug stability",
+    "discrepancy_threshold_20ml": "Discrepancy threshold (20 mL pump)",
+    "discrepancy_threshold_40ml": "Discrepancy threshold (40 mL pump)",
+    "due_soon_days": "Due soon window",
+    "battery_warning_months": "Battery warning",
+    "min_oral_agents_tried": "Oral agents to try first",
+    "oral_near_max_fraction": "Near the maximum oral dose",
+    "tbi_wait_years": "Wait after a brain injury",
+    "min_age_years": "Youngest age",
+}
+
+
+def setting_label(name: str) -> str:
+    return _SETTING_LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+def validate_settings(settings: ClinicSettings) -> list[Problem]:
+    """Every setting outside its range, in the administrator's words."""
+    from carecoord.domain.ranges import text_problems
+    from carecoord.domain.units import format_number
+
+    problems: list[Problem] = []
+    for name, (low, high, unit) in SETTING_RANGES.items():
+        value = Decimal(getattr(settings, name))
+        if not low <= value <= high:
+            suffix = f" {unit}" if unit else ""
+            problems.append(
+                Problem(
+                    name,
+                    f"{setting_label(name)} must be from {format_number(low)} to "
+                    f"{format_number(high)}{suffix}, not {format_number(value)}.",
+                )
+            )
+    for name, limit in SETTING_TEXT_LIMITS.items():
+        problems.extend(
+            text_problems(name, setting_label(name), getattr(settings, name), max_length=limit)
+        )
+    if not settings.clinic_name.strip():
+        problems.append(Problem("clinic_name", "Enter the clinic's name."))
+    return problems

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
 
@@ -52,9 +52,13 @@ def parse_decimal(text: str, *, decimal_separator: str = ".", what: str = "value
 def format_number(value: Decimal | int, places: int | None = None) -> str:
     """Plain text of a number: no trailing zeros, a leading zero, no exponent."""
     number = Decimal(value)
+    # Enough digits for any finite number: the default 28 would round a longer one, or raise.
+    exact = Context(
+        prec=max(28, number.adjusted() + (places or 0) + 2, len(number.as_tuple().digits))
+    )
     if places is not None:
-        number = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    text = format(number.normalize(), "f")
+        number = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP, context=exact)
+    text = format(number.normalize(exact), "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     if text in {"-0", ""}:

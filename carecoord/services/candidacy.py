@@ -40,6 +40,7 @@ from carecoord.domain.oral_therapy import (
     make_oral_trial,
 )
 from carecoord.domain.permissions import Permission
+from carecoord.domain.ranges import date_problems
 from carecoord.domain.scales import GasAssessment, GasGoal
 from carecoord.domain.screening import (
     AdverseEventRecord,
@@ -395,6 +396,7 @@ def save_screen(
     patient = patient_or_404(session, patient_id)
     if assessed_on is not None and assessed_on > dt.date.today():
         raise ValidationFailed.single("assessed_on", "The screen cannot be dated in the future.")
+    raise_if_errors(date_problems("assessed_on", "The screen", assessed_on, latest=dt.date.today()))
     screen = ContraindicationScreen(
         id=None,
         assessed_on=assessed_on,
@@ -788,6 +790,14 @@ def record_screening_trial(
     now = dt.datetime.now(dt.UTC)
     if trial.given_at > now + dt.timedelta(minutes=5):
         raise ValidationFailed.single("given_at", "The dose cannot be given in the future.")
+    raise_if_errors(
+        date_problems(
+            "given_at",
+            "The screening dose",
+            trial.given_at.date(),
+            latest=(now + dt.timedelta(days=1)).date(),
+        )
+    )
     row = ScreeningTrialRow(
         patient_id=patient_id,
         route=trial.route.value,

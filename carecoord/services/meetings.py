@@ -20,7 +20,7 @@ from carecoord.domain import meetings as rules
 from carecoord.domain.candidacy import CandidacyAssessment
 from carecoord.domain.decisions import DecisionKind, TeamDecision, make_decision
 from carecoord.domain.enums import Discipline, PatientStatus
-from carecoord.domain.errors import ValidationFailed
+from carecoord.domain.errors import ValidationFailed, raise_if_errors
 from carecoord.domain.evaluations import EvaluationStatus, Recommendation
 from carecoord.domain.meetings import (
     AgendaItem,
@@ -32,6 +32,7 @@ from carecoord.domain.meetings import (
     Quorum,
 )
 from carecoord.domain.permissions import Permission
+from carecoord.domain.ranges import NOTE_TEXT, date_problems, plan_window, text_problems
 from carecoord.domain.scales import MasAssessment
 from carecoord.domain.units import format_date, format_number
 from carecoord.services import audit
@@ -380,6 +381,14 @@ def schedule_meeting(
         raise ValidationFailed.single(
             "held_on", f"A new meeting cannot be in the past (today is {format_date(today)})."
         )
+    earliest, latest = plan_window(today)
+    raise_if_errors(
+        date_problems("held_on", "The meeting", held_on, earliest=earliest, latest=latest)
+    )
+    raise_if_errors(
+        text_problems("location", "The place", location, max_length=200, multiline=False)
+        + text_problems("notes", "The notes", notes, max_length=NOTE_TEXT)
+    )
     row = MeetingRow(
         held_on=held_on,
         starts_at=_parse_time(starts_at),

@@ -15,6 +15,7 @@ from typing import Any
 from carecoord.domain.enums import Origin, PatientStatus
 from carecoord.domain.patients import prefix_upper_bound, query_terms
 from carecoord.domain.permissions import Permission
+from carecoord.domain.ranges import without_bad_characters
 from carecoord.services.context import Actor, require
 from carecoord.store.reader import Reader, as_date
 
@@ -86,7 +87,7 @@ def search_patients(
 ) -> SearchPage:
     """One page of the patients list, and how many patients match in all."""
     require(actor, Permission.VIEW_PATIENTS)
-    where, params = _where(text, statuses)
+    where, params = _where(without_bad_characters(text), statuses)
     direction = " DESC" if descending else ""
     order = ", ".join(c + direction for c in SORT_COLUMNS.get(sort, SORT_COLUMNS["name"]))
     found = reader.rows(

@@ -21,6 +21,7 @@ from carecoord.domain.patients import (
     validate_patient,
 )
 from carecoord.domain.permissions import Permission
+from carecoord.domain.ranges import has_bad_characters, without_bad_characters
 from carecoord.services import audit, patient_list
 from carecoord.services.context import Actor, require
 from carecoord.services.errors import ConflictError, FieldConflict, NotFound
@@ -327,6 +328,11 @@ def get_patient(session: Session, actor: Actor, patient_id: int) -> PatientView:
 
 def find_by_mrn(session: Session, actor: Actor, mrn: str) -> PatientView:
     require(actor, Permission.VIEW_PATIENTS)
+    if has_bad_characters(mrn, multiline=False):
+        # No record number holds a control character or a surrogate: nothing to look up.
+        raise NotFound(
+            f"No patient has the record number {clean_text(without_bad_characters(mrn))}."
+        )
     patient = session.scalar(select(Patient).where(Patient.mrn == clean_text(mrn).upper()))
     if patient is None:
         raise NotFound(f"No patient has the record number {mrn}.")

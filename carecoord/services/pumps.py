@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import sys
 from dataclasses import asdict, dataclass
 from decimal import Decimal
@@ -125,6 +126,10 @@ def catalog_value_text(device: DeviceModel, field_name: str) -> str:
     return str(value)
 
 
+# ASCII digits only: "²".isdigit() is true, but int("²") raises.
+_WHOLE = re.compile(r"[0-9]{1,6}")
+
+
 def parse_catalog_value(field_name: str, text: str, *, decimal_separator: str = ".") -> Any:
     """Typed text -> the catalog's JSON form of the value; blank means unknown (None)."""
     text = clean_text(text)
@@ -145,13 +150,13 @@ def parse_catalog_value(field_name: str, text: str, *, decimal_separator: str = 
             return modes
         if field_name == "battery_life_typical_months":
             parts = text.replace("–", "-").split("-")
-            if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
+            if len(parts) != 2 or not all(_WHOLE.fullmatch(p.strip()) for p in parts):
                 raise ValidationFailed.single(
                     field_name, "Write the typical battery life as shortest-longest, e.g. 60-84."
                 )
             return [int(parts[0]), int(parts[1])]
         if field_name in ("max_steps_per_day", "battery_life_max_months", "eri_lead_days"):
-            if not text.isdigit():
+            if not _WHOLE.fullmatch(text):
                 raise ValidationFailed.single(field_name, f"{label}: enter a whole number.")
             return int(text)
         return str(parse_decimal(text, decimal_separator=decimal_separator, what=label.lower()))

@@ -32,11 +32,18 @@ from carecoord.domain.devices import (
     find_device,
 )
 from carecoord.domain.enums import PatientStatus
-from carecoord.domain.errors import Problem, Severity, ValidationFailed, errors_only
+from carecoord.domain.errors import (
+    Problem,
+    Severity,
+    ValidationFailed,
+    errors_only,
+    raise_if_errors,
+)
 from carecoord.domain.patients import clean_text
 from carecoord.domain.permissions import Permission
 from carecoord.domain.program import Program, program_from_dict
 from carecoord.domain.program_status import ProgramStatus
+from carecoord.domain.ranges import alarm_volume_span, text_problems
 from carecoord.domain.refill_status import (
     DRUG_NAME,
     AppointmentStatus,
@@ -55,6 +62,7 @@ from carecoord.domain.refills import (
     describe_fill,
     expected_residual_ml,
     forecast_refill,
+    impossible_amounts,
     programmer_alarm_dates,
     validate_refill_visit,
 )
@@ -227,7 +235,10 @@ class RefillContext:
     def check(self, data: RefillInput, now: dt.datetime | None = None) -> RefillCheck:
         now = now or _now()
         problems: list[Problem] = []
-        volume_after = data.volume_after_ml
+        amounts = (data.measured_residual_ml, data.volume_discarded_ml, data.volume_added_ml)
+        # Infinity minus infinity cannot be computed; impossible_amounts refuses it below.
+        finite = all(Decimal(v).is_finite() for v in amounts)
+        volume_after = data.volume_after_ml if finite else Decimal(0)
         if self.implant_id is None or self.reservoir_ml is None or self.implant_date is None:
             problems.append(
                 Problem(
@@ -247,6 +258,21 @@ class RefillContext:
             return RefillCheck(problems, None, None, None, volume_after)
         if data.refill_at.tzinfo is None:
             raise ValueError("refill_at must be timezone-aware")
+        impossible = impossible_amounts(data.as_domain())
+        if impossible or data.refill_at > now + CLOCK_TOLERANCE:
+            # Nothing is computed from impossible volumes or a refill dated in the future: the
+            # schedule walk to a refill typed in year 3026 would take seconds.
+            problems.extend(
+                validate_refill_visit(
+                    data.as_domain(),
+                    reservoir_ml=self.reservoir_ml,
+                    implant_date=self.implant_date,
+                    now=now + CLOCK_TOLERANCE,
+                    tz=self.tz,
+                    active_program=None,
+                )
+            )
+            return RefillCheck(problems, None, None, None, volume_after)
         change: ProgramChoice | None = None
         if data.program_change_id is not None:
             change = next((p for p in self.programs if p.id == data.program_change_id), None)
@@ -326,10 +352,13 @@ class RefillContext:
         )
         if not clean_text(data.drug):
             problems.append(Problem("drug", "Enter the drug (baclofen)."))
-        if len(data.lot) > 64:
-            problems.append(Problem("lot", "The lot number is too long (64 characters at most)."))
-        if len(data.note) > MAX_NOTE:
-            problems.append(Problem("note", f"Keep the note under {MAX_NOTE} characters."))
+        problems.extend(
+            text_problems("drug", "The drug", data.drug, max_length=64, multiline=False)
+        )
+        problems.extend(
+            text_problems("lot", "The lot number", data.lot, max_length=64, multiline=False)
+        )
+        problems.extend(text_problems("note", "The note", data.note, max_length=MAX_NOTE))
         if data.next_visit_at is not None:
             if data.next_visit_at <= data.refill_at:
                 problems.append(
@@ -1203,8 +1232,11 @@ def set_patient_alarm_volume(
     if volume_ml is not None:
         implant = active_implant_row(session, patient_id)
         device = find_device(load_catalog(session), implant.device_key) if implant else None
-        if volume_ml <= 0:
-            raise ValidationFailed.single("alarm_volume_ml", "The alarm volume must be above 0.")
+        raise_if_errors(
+            alarm_volume_span(device.reservoir_ml if device else None).problems(
+                "alarm_volume_ml", volume_ml
+            )
+        )
         if device is not None and volume_ml >= device.reservoir_ml:
             raise ValidationFailed.single(
                 "alarm_volume_ml",

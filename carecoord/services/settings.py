@@ -7,8 +7,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from carecoord.domain.errors import ValidationFailed, raise_if_errors
 from carecoord.domain.permissions import Permission
-from carecoord.domain.settings import ClinicSettings
+from carecoord.domain.settings import ClinicSettings, validate_settings
 from carecoord.services import audit
 from carecoord.services.context import Actor, require
 from carecoord.store.models import SettingRow
@@ -22,14 +23,13 @@ def load_settings(session: Session) -> ClinicSettings:
 def update_settings(session: Session, actor: Actor, **changes: Any) -> ClinicSettings:
     require(actor, Permission.EDIT_SETTINGS)
     current = load_settings(session)
-    try:
-        updated = current.with_changes(**changes)
-        # Round-trip through text so a bad value is refused now, not on the next start.
-        updated = ClinicSettings.from_dict(updated.to_dict())
-    except (TypeError, ValueError) as exc:
-        from carecoord.domain.errors import ValidationFailed
-
-        raise ValidationFailed.single("settings", f"A setting has an invalid value: {exc}") from exc
+    unknown = sorted(set(changes) - set(current.to_dict()))
+    if unknown:
+        raise ValidationFailed.single("settings", f"No such setting: {', '.join(unknown)}.")
+    # Round-trip through text so a bad value is refused now, not on the next start.
+    text = current.to_dict() | {k: str(v) for k, v in changes.items()}
+    updated = ClinicSettings.from_dict(text)
+    raise_if_errors(validate_settings(updated))
     before, after = current.to_dict(), updated.to_dict()
     for key, value in after.items():
         if before[key] == value:

@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from carecoord.domain.enums import Discipline
 from carecoord.domain.errors import Problem, ValidationFailed, raise_if_errors
 from carecoord.domain.permissions import Permission
+from carecoord.domain.ranges import has_bad_characters
 from carecoord.domain.users import (
     LOCKOUT_MINUTES,
     MAX_FAILED_SIGN_INS,
@@ -248,14 +249,21 @@ def get_user(session: Session, user_id: int) -> UserView:
 
 def sign_in(session: Session, username: str, password: str) -> Actor:
     """Check a password; five failures in a row lock the account for a quarter of an hour."""
-    # Locked until this sign-in is counted: two wrong passwords typed at once on two
-    # workstations both count (the failed-sign-in counter never loses one).
-    user = session.scalar(
-        select(User).where(func.lower(User.username) == username.strip().lower()).with_for_update()
-    )
     generic = "The username or password is not right."
+    # A pasted control character or broken surrogate can be in neither a username nor a
+    # stored password; the password is checked as bytes so that one cannot raise.
+    secret = (password or "").encode("utf-8", "surrogatepass")
+    user = None
+    if not has_bad_characters(username, multiline=False):
+        user = session.scalar(
+            select(User)
+            .where(func.lower(User.username) == username.strip().lower())
+            # Locked until this sign-in is counted: two wrong passwords typed at once on two
+            # workstations both count (the failed-sign-in counter never loses one).
+            .with_for_update()
+        )
     if user is None:
-        _hasher.hash(password or "x")  # same time as a real check: do not reveal who exists
+        _hasher.hash(secret or b"x")  # same time as a real check: do not reveal who exists
         raise SignInFailed(generic)
     now = utcnow()
     if not user.active:
@@ -266,7 +274,7 @@ def sign_in(session: Session, username: str, password: str) -> Actor:
             f"Too many wrong passwords: this account is locked for {minutes} more minute(s)."
         )
     try:
-        _hasher.verify(user.password_hash, password)
+        _hasher.verify(user.password_hash, secret)
     except (VerificationError, InvalidHashError):
         user.failed_attempts += 1
         message = generic

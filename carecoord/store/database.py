@@ -34,6 +34,10 @@ APP_NAME = "CareCoord"
 ENV_URL = "CARECOORD_DATABASE_URL"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# FULL: every commit is on the disk before the save is acknowledged, so a power cut cannot lose
+# a refill the nurse was told was saved (NORMAL, with WAL, never corrupts the file but can lose
+# the last commits). tests/benchmarks/bench_synchronous.py measures what it costs per save.
+SQLITE_SYNCHRONOUS = "FULL"
 # Any 64-bit constant: the PostgreSQL advisory lock that serialises schema upgrades.
 UPGRADE_LOCK_KEY = 0x0CA2EC00D
 
@@ -85,6 +89,10 @@ class NotADatabase(DatabaseError):
 
 class SchemaTooNew(DatabaseError):
     pass
+
+
+class DamagedDatabase(NotADatabase):
+    """A SQLite file that exists but is empty or fails SQLite's own integrity check."""
 
 
 class SchemaOutdated(DatabaseError):
@@ -150,9 +158,11 @@ def normalise_url(url: str) -> str:
 
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
+        parsed.port  # noqa: B018 - a port that is not a number raises here, not later
+    except (ArgumentError, ValueError) as exc:
+        shown = re.sub(r"//([^:/@]*):[^@/]*@", r"//\1:***@", url)  # never show a password
         raise DatabaseError(
-            f"“{url}” is not a database address. Use sqlite:///path/to/file.db or "
+            f"“{shown}” is not a database address. Use sqlite:///path/to/file.db or "
             "postgresql://user@host:5432/database."
         ) from exc
     backend = parsed.get_backend_name()
@@ -187,7 +197,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute(f"PRAGMA synchronous = {SQLITE_SYNCHRONOUS}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -268,6 +278,7 @@ class Database:
         self._readers = threading.local()
         self._open_readers: list[SqliteReader] = []
         self._readers_lock = threading.Lock()
+        self._file_checked = False
         plain = _plain_sqlite_file(self.url)
         if plain is not None:
             self.dialect = "sqlite"
@@ -314,8 +325,11 @@ class Database:
     def _sessions(self) -> Any:
         from sqlalchemy.orm import sessionmaker
 
+        from carecoord.store import guard
+
         factory = sessionmaker(self.engine, expire_on_commit=False)
         _track_progress(factory)
+        guard.install(factory)
         return factory
 
     @property
@@ -380,10 +394,12 @@ class Database:
         """Turn a driver error into words a clinic user (or their IT) can act on."""
         detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else ""
         if self.is_sqlite:
-            if "not a database" in detail or "malformed" in detail:
+            if "malformed" in detail:
+                return self._damaged(detail)
+            if "not a database" in detail:
                 return NotADatabase(
                     f"The file {self.sqlite_path} is not a CareCoord database (or it is damaged). "
-                    "Choose another file or restore a backup."
+                    "Choose another file or restore the last backup." + self._backup_hint()
                 )
             if "unable to open" in detail:
                 return DatabaseUnreachable(
@@ -398,6 +414,62 @@ class Database:
                 f"running and the address is right. ({detail})"
             )
         return DatabaseError(f"The database refused the request: {detail}.")
+
+    # ---- damaged files -------------------------------------------------------------------
+
+    def backups(self) -> list[Path]:
+        """The backups written beside the SQLite file, newest first."""
+        path = self.sqlite_path
+        if path is None:
+            return []
+        found = path.parent.glob(f"{path.stem}.backup-*{path.suffix}")
+        return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
+
+    def _backup_hint(self) -> str:
+        newest = next(iter(self.backups()), None)
+        if newest is None:
+            return " No backup was found beside it; ask IT for the last copy of the file."
+        return f" The newest backup beside it is {newest.name}."
+
+    def _damaged(self, detail: str) -> DamagedDatabase:
+        return DamagedDatabase(
+            f"The database file {self.sqlite_path} is damaged ({detail}). CareCoord will not use "
+            "it, so that nothing more is lost. Restore the last backup: close CareCoord, move the "
+            "damaged file aside (keep it for IT), copy the backup in its place under the same "
+            "name, and start again." + self._backup_hint()
+        )
+
+    def check_file(self, *, full: bool = False) -> None:
+        """Refuse an existing SQLite file that is empty or damaged (``PRAGMA quick_check``, or
+        with ``full`` the slower ``integrity_check`` that also compares every index).
+
+        An empty file is never taken for a new database: a new one is created only where no
+        file exists, so a file truncated by a crash or a failed copy is refused, not emptied of
+        its meaning. PostgreSQL checks its own pages; nothing is done for it.
+        """
+        path = self.sqlite_path
+        if path is None or not path.exists():
+            return
+        if path.is_file() and path.stat().st_size == 0:
+            raise DamagedDatabase(
+                f"The database file {path} is empty (0 bytes): it was truncated or not copied "
+                "whole. CareCoord will not start a new database in its place. Restore the last "
+                "backup: close CareCoord, copy the backup over this file (same name), and start "
+                "again; to start a new clinic instead, move the empty file away."
+                + self._backup_hint()
+            )
+        pragma = "PRAGMA integrity_check(20)" if full else "PRAGMA quick_check(20)"
+        try:
+            connection = sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+            try:
+                connection.execute("PRAGMA query_only = ON")
+                found = [row[0] for row in connection.execute(pragma).fetchall()]
+            finally:
+                connection.close()
+        except sqlite3.Error as exc:
+            raise self.explain(exc) from exc
+        if found != ["ok"]:
+            raise self._damaged("SQLite: " + "; ".join(str(f) for f in found[:3]))
 
     # ---- schema -------------------------------------------------------------------------
 
@@ -414,6 +486,9 @@ class Database:
 
     def schema_state(self) -> SchemaState:
         head = known_head()
+        if not self._file_checked:
+            self.check_file()
+            self._file_checked = True
         names, current = self._tables_and_revision()
         if "alembic_version" not in names:
             if "patients" in names:
@@ -430,6 +505,8 @@ class Database:
 
     def _tables_and_revision(self) -> tuple[set[str], str | None]:
         if self.sqlite_path is not None:  # plain SQL: no ORM needed to open a current file
+            if not self.sqlite_path.exists():
+                return set(), None  # a new database: opening a reader would create the file
             with self.reading() as reader:
                 names = {
                     name
@@ -474,6 +551,8 @@ class Database:
         path = self.sqlite_path
         if path is None or not path.exists():
             return None
+        # A copy of a damaged file would be damaged too, and could replace the last good one.
+        self.check_file(full=True)
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         partial = path.with_name(f"{path.stem}.backup-{stamp}-{label}{path.suffix}.partial")
         partial.unlink(missing_ok=True)
@@ -509,10 +588,28 @@ class Database:
         if self.is_sqlite and not state.is_empty:
             backup = self.backup_sqlite(f"before-{state.head[:8]}")
         try:
-            with self.engine.begin() as conn:
-                if not self.is_sqlite:
-                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": UPGRADE_LOCK_KEY})
-                command.upgrade(self._alembic_config(conn), "head")
+            with self.engine.connect() as conn:
+                raw = conn.connection.driver_connection if self.is_sqlite else None
+                if raw is not None:
+                    # A new CHECK constraint rebuilds its table (Alembic's batch mode), dropping
+                    # it while other tables refer to it. SQLite's documented procedure: foreign
+                    # keys off outside the transaction, all of them checked before the commit.
+                    raw.execute("PRAGMA foreign_keys = OFF")
+                try:
+                    with conn.begin():
+                        if raw is None:
+                            conn.execute(
+                                text("SELECT pg_advisory_xact_lock(:k)"), {"k": UPGRADE_LOCK_KEY}
+                            )
+                        command.upgrade(self._alembic_config(conn), "head")
+                        if raw is not None and raw.execute("PRAGMA foreign_key_check").fetchone():
+                            raise DatabaseError(
+                                "The upgrade would leave records pointing at records that do not "
+                                "exist; nothing was changed. Restore the last backup."
+                            )
+                finally:
+                    if raw is not None:
+                        raw.execute("PRAGMA foreign_keys = ON")
         except DBAPIError as exc:
             raise self.explain(exc) from exc
         return backup

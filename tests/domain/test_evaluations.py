@@ -120,7 +120,7 @@ def test_content_types_are_checked_even_in_a_draft():
     )
     assert {p.field for p in problems} == {"weight_kg", "recommendation", "pain.score", "shoe_size"}
     negative = validate_values(form, {"weight_kg": "-3"}, for_signing=False)
-    assert "at least 0 kg" in negative[0].message
+    assert "from 0.5 to 650 kg" in negative[0].message
 
 
 def test_reason_required_for_not_recommended_and_needs_more_information():

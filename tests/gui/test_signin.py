@@ -85,6 +85,45 @@ def test_run_refuses_a_file_that_is_not_a_database(qtbot, tmp_path, boxes):
     assert str(bogus) in text and "Traceback" not in text
 
 
+def test_run_refuses_an_empty_file_and_says_to_restore_the_last_backup(qtbot, tmp_path, boxes):
+    """A zero-length file (truncated by a crash or a failed copy) is not a new database: the
+    message box says what to do, and the file stays as it was."""
+    empty = tmp_path / "carecoord.db"
+    empty.touch()
+    assert run(f"sqlite:///{empty}") == 2
+    title, text = boxes[-1]
+    assert "cannot open" in title.lower()
+    assert "empty (0 bytes)" in text and "Restore the last backup" in text
+    assert empty.stat().st_size == 0
+
+
+def test_run_refuses_a_file_with_damaged_pages_naming_the_backup(
+    qtbot, tmp_path, sqlite_template, boxes
+):
+    """Eight overwritten pages: refused at open (quick_check), the newest backup named."""
+    import shutil
+    import sqlite3
+
+    path = Path(tmp_path / "clinic.db")
+    shutil.copy(sqlite_template, path)
+    with sqlite3.connect(path) as conn:
+        conn.executemany(
+            "INSERT INTO settings (key, value, version) VALUES (?, ?, 1)",
+            [(f"k{i}", "x" * 500) for i in range(400)],
+        )
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    backup = Database(f"sqlite:///{path}").backup_sqlite("manual")
+    with path.open("r+b") as f:
+        f.seek(path.stat().st_size // 2 // 4096 * 4096)
+        f.write(b"\xa5" * 4096 * 8)
+    assert run(f"sqlite:///{path}") == 2
+    _title, text = boxes[-1]
+    assert "is damaged" in text and "Restore the last backup" in text
+    assert backup is not None and backup.name in text
+    assert "Traceback" not in text
+
+
 def test_run_refuses_a_newer_schema(qtbot, tmp_path, sqlite_template, boxes):
     """A database written by a newer CareCoord is refused with words, not changed."""
     import shutil
