@@ -498,7 +498,7 @@ def impossible_amounts(visit: RefillVisit) -> list[Problem]:
         ("volume_discarded_ml", "The volume discarded", visit.volume_discarded_ml),
         ("volume_added_ml", "The volume added", visit.volume_added_ml),
     ):
-        if not value.is_finite() or abs(value) > MAX_ANY_RESERVOIR_ML:
+        if not Decimal(value).is_finite() or abs(value) > MAX_ANY_RESERVOIR_ML:
             problems.append(
                 Problem(
                     field_name,

@@ -207,6 +207,7 @@ def demo_step(session: Session, clinic: DemoClinic) -> None:
                 patient.id,
                 Decimal("2.5"),
                 "Set at the referring clinic before transfer",
+                expected_version=0,
             )
             low_alarm_shown = True
         rate, concentration, flex, _day = _history(session, clinic, patient, implant, index)

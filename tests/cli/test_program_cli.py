@@ -84,7 +84,9 @@ def test_program_show_prints_the_current_dates_and_the_alarm_volume(url, capsys,
     day0 = dt.date.today() - dt.timedelta(days=30)
     with db.session() as s:
         patient, _ = implanted_patient(s, team.nurse, implant_date=day0, device_key="prometra2_20")
-        refills.set_patient_alarm_volume(s, team.nurse, patient.id, Decimal("2.5"), "Team")
+        refills.set_patient_alarm_volume(
+            s, team.nurse, patient.id, Decimal("2.5"), "Team", expected_version=0
+        )
         programmed(s, team, patient.id, continuous("15"), at=local(day0, tz="UTC"))
     db.dispose()
     assert main(["program", "show", "--mrn", "MRN-100", "--database-url", url]) == 0

@@ -70,7 +70,9 @@ def test_pump_summary_follows_a_refill_and_warns_of_a_low_patient_alarm_volume(
     tab = PumpProgramTab(ctx, patient.id)
     qtbot.addWidget(tab)
     with gui_db.session() as s:
-        refills.set_patient_alarm_volume(s, clinic.nurse, patient.id, D("2.5"), "Team decision")
+        refills.set_patient_alarm_volume(
+            s, clinic.nurse, patient.id, D("2.5"), "Team decision", expected_version=0
+        )
     ctx.bus.changed.emit("alarm_volume")
     dates = tab.dates_text.text()
     assert "Alarm volume 3 mL (the pump's own refill point)." in dates

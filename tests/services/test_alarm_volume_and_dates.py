@@ -30,7 +30,7 @@ def test_program_screen_uses_the_patients_own_alarm_volume(db, team):
     with db.session() as s:
         patient, _ = implanted_patient(s, team.nurse, implant_date=day0)
         refills.set_patient_alarm_volume(
-            s, team.nurse, patient.id, D(5), "Withdrawal at 2 mL left in 2024"
+            s, team.nurse, patient.id, D(5), "Withdrawal at 2 mL left in 2024", expected_version=0
         )
         context = programs.load_draft_context(s, team.nurse, patient.id)
         assert context.alarm_volume_ml == D(5)
@@ -51,7 +51,9 @@ def test_patient_volume_below_the_prometra_refill_point_is_warned_and_the_dates_
     day0 = TODAY - dt.timedelta(days=3)
     with db.session() as s:
         patient, _ = implanted_patient(s, team.nurse, implant_date=day0, device_key="prometra2_20")
-        refills.set_patient_alarm_volume(s, team.nurse, patient.id, D("2.5"), "Team decision")
+        refills.set_patient_alarm_volume(
+            s, team.nurse, patient.id, D("2.5"), "Team decision", expected_version=0
+        )
         view = programmed(s, team, patient.id, continuous("15"), at=local(day0))
         context = programs.load_draft_context(s, team.nurse, patient.id)
         refill_context = refills.refill_context(s, team.nurse, patient.id)

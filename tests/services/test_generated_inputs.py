@@ -254,7 +254,16 @@ def test_refill_live_check_and_record(
 @given(volume=st.none() | numbers, reason=texts)
 def test_set_patient_alarm_volume(db, team, pumped, volume, reason):
     with db.session() as s:
-        attempt(refills.set_patient_alarm_volume, s, team.nurse, pumped.id, volume, reason)
+        version = refills.patient_forecast(s, team.nurse, pumped.id).patient_alarm_volume_version
+        attempt(
+            refills.set_patient_alarm_volume,
+            s,
+            team.nurse,
+            pumped.id,
+            volume,
+            reason,
+            expected_version=version,
+        )
     assert_store_in_range(db)
 
 

@@ -98,10 +98,17 @@ def test_refill_texts_and_lot_expiry_are_refused_in_words(db, team, pumped, chan
 
 def test_alarm_volume_of_a_ten_millionth_of_a_millilitre_is_refused(db, team, pumped):
     with db.session() as s, pytest.raises(ValidationFailed) as exc:
-        refills.set_patient_alarm_volume(s, team.nurse, pumped.id, D("0.0000001"), reason="x")
+        refills.set_patient_alarm_volume(
+            s, team.nurse, pumped.id, D("0.0000001"), reason="x", expected_version=0
+        )
     assert "0.5 to 20 mL" in str(exc.value)
     with db.session() as s:
-        assert refills.set_patient_alarm_volume(s, team.nurse, pumped.id, D(4), reason="[21]") == 4
+        assert (
+            refills.set_patient_alarm_volume(
+                s, team.nurse, pumped.id, D(4), reason="[21]", expected_version=0
+            )
+            == 4
+        )
 
 
 @pytest.mark.parametrize("text", ["a\x00b", "a\ud800b", "\udfff", "\x1b[2J"])
